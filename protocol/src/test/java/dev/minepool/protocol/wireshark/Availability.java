@@ -1,0 +1,40 @@
+package dev.minepool.protocol.wireshark;
+
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Whether a Wireshark tool can be used here, and if not, why, in words a person can act on.
+ *
+ * <p>Tests call {@link #assumeAvailable()}: without the tool they are skipped (reported as skipped, with the
+ * reason), never passed. Where the tool must be there, as in CI, which installs it, set the environment
+ * variable {@value #REQUIRE_ENV} to any value and a missing tool fails the test instead.
+ */
+public record Availability(boolean available, String reason) {
+    public static final String REQUIRE_ENV = "MINEPOOL_REQUIRE_WIRESHARK";
+
+    public static Availability yes() {
+        return new Availability(true, "available");
+    }
+
+    public static Availability no(String reason) {
+        return new Availability(false, reason);
+    }
+
+    public Availability and(java.util.function.Supplier<Availability> next) {
+        return available ? next.get() : this;
+    }
+
+    /** Skips the calling test, or fails it when {@value #REQUIRE_ENV} is set, if the tool is not available. */
+    public void assumeAvailable() {
+        if (available) {
+            return;
+        }
+        if (System.getenv(REQUIRE_ENV) != null) {
+            Assertions.fail(reason + " (and " + REQUIRE_ENV + " is set, so this fails instead of skipping)");
+        }
+        // Surefire prints skipped tests only as a count; say why on the console too.
+        System.err.println("SKIPPED: " + reason);
+        Assumptions.abort(reason);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.minepool.protocol.wireshark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.minepool.protocol.GoldenMessages;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dissector against the golden bytes the codec is tested with ({@code golden-messages.txt}): every case
+ * goes into one capture, one segment each, from the side that sends it, and tshark must show exactly the
+ * fields the file lists, with the same values, and no expert info.
+ */
+class DissectorGoldenBytesTest {
+    private static final int POOL_PORT = 3333;
+    private static final int MINER_PORT = 50_001;
+    /** Fields compared by their bytes on the wire; the others by value. */
+    private static final Set<String> BYTE_FIELDS = Set.of("data", "prev_hash", "transactions");
+
+    @TempDir
+    static Path dir;
+    private static List<GoldenMessages.Case> cases;
+    private static List<DecodedMessage> decoded;
+
+    @BeforeAll
+    static void decodeEveryGoldenCase() throws Exception {
+        Tshark.available().assumeAvailable();
+        cases = GoldenMessages.all();
+        SyntheticTcpSession session = new SyntheticTcpSession(MINER_PORT, POOL_PORT);
+        for (GoldenMessages.Case golden : cases) {
+            if (golden.fromMiner()) {
+                session.fromMiner(golden.bytes());
+            } else {
+                session.fromPool(golden.bytes());
+            }
+        }
+        // On port 3333 the dissector needs no option: that is its registered port.
+        decoded = Tshark.decode(session.writePcap(dir.resolve("golden.pcap")), List.of());
+    }
+
+    @Test
+    void decodesEveryGoldenCaseAsOneMessage() {
+        assertThat(decoded).as("one decoded message per golden case").hasSameSizeAs(cases);
+    }
+
+    @Test
+    void showsExactlyTheGoldenFieldsWithTheirValues() {
+        for (int i = 0; i < cases.size(); i++) {
+            GoldenMessages.Case golden = cases.get(i);
+            DecodedMessage message = decoded.get(i);
+            assertThat(message.fields().keySet()).as("fields of %s (%s)", golden.name(), message)
+                    .containsExactlyInAnyOrderElementsOf(golden.fields().keySet());
+            assertThat(message.experts()).as("expert info on %s", golden.name()).isEmpty();
+            for (String field : golden.fields().keySet()) {
+                String what = golden.name() + " minepool." + field;
+                if (field.equals("type")) {
+                    assertThat(message.type()).as(what).isEqualTo(golden.field("type"));
+                } else if (field.equals("name")) {
+                    assertThat(message.text("name")).as(what).isEqualTo(golden.field("name"));
+                } else if (BYTE_FIELDS.contains(field)) {
+                    assertThat(message.hex(field)).as(what).isEqualTo(golden.field(field));
+                } else {
+                    assertThat(message.number(field)).as(what).isEqualTo(golden.number(field));
+                }
+            }
+        }
+    }
+
+    @Test
+    void summarisesEachMessageTheWayAPersonReadsIt() {
+        assertThat(decoded).extracting(DecodedMessage::summary).containsExactly(
+                "G name=alice",
+                "G name=0123456789",
+                "G name=zoë",
+                "T job=12 slot=3 bits=24 len=4",
+                "T job=1 slot=0 bits=8 len=0",
+                "T job=65535 slot=255 bits=24 len=0",
+                "T job=300 slot=2 bits=20 len=57",
+                "S job=12 nonce=0x0003fa1c",
+                "S job=65535 nonce=0xffffffff",
+                "A job=12 accepted",
+                "I job=65535 invalidated",
+                "R job=7 rejected",
+                "Q quit");
+    }
+}
