@@ -352,10 +352,14 @@ function minepool.dissector(tvb, pinfo, tree)
             needed = TASK_HEADER_LENGTH + tvb(offset + TASK_DATA_LENGTH_OFFSET, 2):uint()
         end
         if available < needed then
-            -- A message split over segments: ask TCP for the missing bytes (for T whose header is not
-            -- complete yet, for the header first; the next call then asks for the data).
+            -- A message split over segments: ask TCP for the missing bytes. A T whose header is not complete
+            -- does not know its length yet, so it asks for one more segment and looks again.
             pinfo.desegment_offset = offset
-            pinfo.desegment_len = needed - available
+            if t.letter == "T" and available < TASK_HEADER_LENGTH then
+                pinfo.desegment_len = DESEGMENT_ONE_MORE_SEGMENT
+            else
+                pinfo.desegment_len = needed - available
+            end
             return length
         end
         offset = offset + dissect_message(tvb, pinfo, tree, offset, t)
