@@ -6,12 +6,14 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * Whether a Wireshark tool can be used here, and if not, why, in words a person can act on.
  *
- * <p>Tests call {@link #assumeAvailable()}: without the tool they are skipped (reported as skipped, with the
- * reason), never passed. Where the tool must be there, as in CI, which installs it, set the environment
+ * <p>Tests call {@link #assumeAvailable()} in a {@code @BeforeEach} (not {@code @BeforeAll}, which Surefire
+ * reports as zero tests run rather than as skipped ones): without the tool each test is skipped, with the
+ * reason, never passed. Where the tool must be there, as in CI, which installs it, set the environment
  * variable {@value #REQUIRE_ENV} to any value and a missing tool fails the test instead.
  */
 public record Availability(boolean available, String reason) {
     public static final String REQUIRE_ENV = "MINEPOOL_REQUIRE_WIRESHARK";
+    private static final java.util.Set<String> REPORTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public static Availability yes() {
         return new Availability(true, "available");
@@ -33,8 +35,10 @@ public record Availability(boolean available, String reason) {
         if (System.getenv(REQUIRE_ENV) != null) {
             Assertions.fail(reason + " (and " + REQUIRE_ENV + " is set, so this fails instead of skipping)");
         }
-        // Surefire prints skipped tests only as a count; say why on the console too.
-        System.err.println("SKIPPED: " + reason);
+        // Surefire prints skipped tests only as a count; say why on the console too, once.
+        if (REPORTED.add(reason)) {
+            System.err.println("SKIPPED (Wireshark tests): " + reason);
+        }
         Assumptions.abort(reason);
     }
 }

@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,8 +29,8 @@ class DissectorFramingTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void needsTshark() {
+    @BeforeEach
+    void needsTshark() {
         Tshark.available().assumeAvailable();
     }
 

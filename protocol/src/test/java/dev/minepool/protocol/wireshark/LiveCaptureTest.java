@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -24,7 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,8 +44,8 @@ class LiveCaptureTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void needsCaptureRights() {
+    @BeforeEach
+    void needsCaptureRights() {
         TsharkCapture.available().assumeAvailable();
     }
 
@@ -62,38 +61,9 @@ class LiveCaptureTest {
 
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             poolPort = listener.getLocalPort();
-            try (TsharkCapture recording = TsharkCapture.start(poolPort, dir);
-                 Socket miner = new Socket()) {
-                miner.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), poolPort), READ_TIMEOUT_MS);
-                try (Socket pool = listener.accept()) {
-                    for (Socket socket : List.of(miner, pool)) {
-                        socket.setTcpNoDelay(true); // each write its own segment: the splits reach the wire
-                        socket.setSoTimeout(READ_TIMEOUT_MS);
-                    }
-                    minerPort = miner.getLocalPort();
-                    Peer minerEnd = new Peer(miner, Direction.SERVER_TO_CLIENT);
-                    Peer poolEnd = new Peer(pool, Direction.CLIENT_TO_SERVER);
-
-                    minerEnd.writeSplit(new Message.GetWork("alice").toBytes(), 4);
-                    assertThat(poolEnd.read(1)).containsExactly(new Message.GetWork("alice"));
-
-                    poolEnd.writeSplit(firstTask.toBytes(), 5, 600);
-                    assertThat(minerEnd.read(1)).containsExactly(firstTask);
-
-                    minerEnd.write(new Message.Submit(12, goodNonce));
-                    assertThat(poolEnd.read(1)).containsExactly(new Message.Submit(12, goodNonce));
-
-                    poolEnd.write(new Message.Accepted(12), secondTask);
-                    assertThat(minerEnd.read(2)).containsExactly(new Message.Accepted(12), secondTask);
-
-                    minerEnd.write(new Message.Submit(13, wrongNonce), new Message.GetWork("alice"));
-                    assertThat(poolEnd.read(2)).hasSize(2);
-
-                    poolEnd.write(new Message.Rejected(13), new Message.Invalidated(13), new Message.Quit());
-                    assertThat(minerEnd.read(3)).hasSize(3);
-                }
-                miner.close(); // both FINs in the capture
-                capture = recording.stop();
+            try (TsharkCapture recording = TsharkCapture.start(poolPort, dir)) {
+                minerPort = playScriptedSession(listener, firstTask, secondTask, goodNonce, wrongNonce);
+                capture = recording.stop(); // after both ends closed, so both FINs are in it
             }
         }
         keep(capture);
@@ -137,6 +107,45 @@ class LiveCaptureTest {
         assertThat(Tshark.decode(capture, Tshark.decodeAs(poolPort))).as("the same through Decode As")
                 .extracting(DecodedMessage::summary)
                 .containsExactlyElementsOf(messages.stream().map(DecodedMessage::summary).toList());
+    }
+
+    /**
+     * Connects a miner to the listener and plays the session, each end checking what it receives with the
+     * codec; returns the miner's port once both ends are closed.
+     */
+    private static int playScriptedSession(ServerSocket listener, Message.Task firstTask, Message.Task secondTask,
+            long goodNonce, long wrongNonce) throws IOException {
+        try (Socket miner = new Socket()) {
+            miner.connect(listener.getLocalSocketAddress(), READ_TIMEOUT_MS);
+            try (Socket pool = listener.accept()) {
+                for (Socket socket : List.of(miner, pool)) {
+                    socket.setTcpNoDelay(true); // each write its own segment: the splits reach the wire
+                    socket.setSoTimeout(READ_TIMEOUT_MS);
+                }
+                Peer minerEnd = new Peer(miner, Direction.SERVER_TO_CLIENT);
+                Peer poolEnd = new Peer(pool, Direction.CLIENT_TO_SERVER);
+
+                minerEnd.writeSplit(new Message.GetWork("alice").toBytes(), 4);
+                assertThat(poolEnd.read(1)).containsExactly(new Message.GetWork("alice"));
+
+                poolEnd.writeSplit(firstTask.toBytes(), 5, 600);
+                assertThat(minerEnd.read(1)).containsExactly(firstTask);
+
+                minerEnd.write(new Message.Submit(firstTask.job(), goodNonce));
+                assertThat(poolEnd.read(1)).containsExactly(new Message.Submit(firstTask.job(), goodNonce));
+
+                poolEnd.write(new Message.Accepted(firstTask.job()), secondTask);
+                assertThat(minerEnd.read(2)).containsExactly(new Message.Accepted(firstTask.job()), secondTask);
+
+                minerEnd.write(new Message.Submit(secondTask.job(), wrongNonce), new Message.GetWork("alice"));
+                assertThat(poolEnd.read(2)).hasSize(2);
+
+                poolEnd.write(new Message.Rejected(secondTask.job()), new Message.Invalidated(secondTask.job()),
+                        new Message.Quit());
+                assertThat(minerEnd.read(3)).hasSize(3);
+            }
+            return miner.getLocalPort();
+        }
     }
 
     private static Message.Task task(int job, int slot, long height) {

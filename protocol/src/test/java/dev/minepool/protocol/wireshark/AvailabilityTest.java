@@ -1,0 +1,32 @@
+package dev.minepool.protocol.wireshark;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.opentest4j.AssertionFailedError;
+import org.opentest4j.TestAbortedException;
+
+/** A missing Wireshark tool must stop the test that needs it, saying why: never let it pass. */
+class AvailabilityTest {
+
+    @Test
+    void aMissingToolSkipsOrFailsTheTestWithItsReason() {
+        Class<? extends Throwable> expected = System.getenv(Availability.REQUIRE_ENV) == null
+                ? TestAbortedException.class : AssertionFailedError.class;
+        assertThatThrownBy(() -> Availability.no("tshark is not installed").assumeAvailable())
+                .isInstanceOf(expected)
+                .hasMessageContaining("tshark is not installed");
+    }
+
+    @Test
+    void anAvailableToolLetsTheTestRun() {
+        assertThatCode(() -> Availability.yes().assumeAvailable()).doesNotThrowAnyException();
+    }
+
+    @Test
+    void theFirstMissingToolGivesTheReason() {
+        Availability both = Availability.no("no tshark").and(() -> Availability.no("no dumpcap"));
+        assertThatThrownBy(both::assumeAvailable).hasMessageContaining("no tshark");
+    }
+}
