@@ -29,6 +29,11 @@ public record Availability(boolean available, String reason) {
 
     /** Skips the calling test, or fails it when {@value #REQUIRE_ENV} is set, if the tool is not available. */
     public void assumeAvailable() {
+        assumeAvailable(System.err);
+    }
+
+    /** As {@link #assumeAvailable()}, saying why on {@code console}. */
+    void assumeAvailable(java.io.PrintStream console) {
         if (available) {
             return;
         }
@@ -37,7 +42,7 @@ public record Availability(boolean available, String reason) {
         }
         // Surefire prints skipped tests only as a count; say why on the console too, once.
         if (REPORTED.add(reason)) {
-            System.err.println("SKIPPED (Wireshark tests): " + reason);
+            console.println("SKIPPED (Wireshark tests): " + reason);
         }
         Assumptions.abort(reason);
     }
