@@ -190,6 +190,20 @@ class DissectorFramingTest {
     }
 
     @Test
+    void warnsAboutASlotReachingPastTheNonceSpace() throws Exception {
+        // The codec refuses to build this T, so its bytes are written out: job 5, slot 256 of 2^24 nonces.
+        byte[] task = HEX.parseHex("54" + "0005" + "0100" + "01000000" + "18" + "0000");
+
+        List<DecodedMessage> messages = decode(new SyntheticTcpSession(MINER_PORT, POOL_PORT).fromPool(task),
+                "slot-past-end");
+
+        assertThat(messages).singleElement().satisfies(m -> {
+            assertThat(m.number("nonce_end")).isEqualTo(257L << 24);
+            assertThat(m.experts()).singleElement().asString().startsWith("minepool.slot_past_end: ");
+        });
+    }
+
+    @Test
     void decodesAnotherPortThroughThePreferenceOrDecodeAs() throws Exception {
         int poolPort = 40_404;
         Path capture = new SyntheticTcpSession(MINER_PORT, poolPort)
