@@ -1,6 +1,6 @@
 -- minepool.lua: a Wireshark dissector for the minepool protocol, version 1.
 --
--- The wire format is specified in PROTOCOL.md, next to this file's module; the Java codec
+-- The wire format is specified in PROTOCOL.md at the root of the repository; the Java codec
 -- (protocol/src/main/java/dev/minepool/protocol) implements the same layouts with the same offset names,
 -- and the golden bytes in protocol/src/test/resources/golden-messages.txt test both.
 --
@@ -186,7 +186,7 @@ local function add_info(pinfo, summary)
     end
 end
 
-local function dissect_name(tvb, pinfo, tree, offset)
+local function dissect_name(tvb, tree, offset)
     local range = tvb(offset + GET_WORK_NAME_OFFSET, GET_WORK_NAME_LENGTH)
     local raw = range:raw()
     -- Trailing 0x00 bytes are padding, not part of the name.
@@ -280,7 +280,7 @@ local function dissect_message(tvb, pinfo, tree, offset, t)
 
     local summary
     if t.letter == "G" then
-        summary = "G name=" .. dissect_name(tvb, pinfo, subtree, offset)
+        summary = "G name=" .. dissect_name(tvb, subtree, offset)
     elseif t.letter == "T" then
         summary = dissect_task(tvb, subtree, offset)
     elseif t.letter == "S" then
