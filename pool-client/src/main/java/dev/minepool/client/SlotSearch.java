@@ -81,7 +81,7 @@ final class SlotSearch {
         return outcome;
     }
 
-    /** Called by thread {@code index} with what its scanner returned. */
+    /** Called by each thread with what its scanner returned for its part. */
     void partEnded(long result) {
         if (result >= 0 && hit.compareAndSet(NonceScanner.NOT_FOUND, result)) {
             hitNanos = System.nanoTime();
