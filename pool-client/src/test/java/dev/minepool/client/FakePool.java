@@ -1,0 +1,118 @@
+package dev.minepool.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.minepool.protocol.Direction;
+import dev.minepool.protocol.Message;
+import dev.minepool.protocol.MessageDecoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * A pool written for the tests: a raw {@link ServerSocket} on 127.0.0.1, port 0, speaking the protocol with
+ * the protocol module's codec. Every accept and read has a timeout, which is only a guard against a hang.
+ */
+final class FakePool implements AutoCloseable {
+    static final int TIMEOUT_MILLIS = 10_000;
+
+    private final ServerSocket server;
+
+    FakePool() throws IOException {
+        this(0);
+    }
+
+    FakePool(int port) throws IOException {
+        server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        server.setSoTimeout(TIMEOUT_MILLIS);
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** The next miner to connect; fails the test if none does within the timeout. */
+    Connection accept() throws IOException {
+        Socket socket = server.accept();
+        socket.setSoTimeout(TIMEOUT_MILLIS);
+        return new Connection(socket);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+
+    /** One miner's connection, seen from the pool. */
+    static final class Connection implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final MessageDecoder decoder = new MessageDecoder(Direction.CLIENT_TO_SERVER);
+        private final Deque<Message> received = new ArrayDeque<>();
+
+        Connection(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+        }
+
+        /** The next message from the miner (waits up to the timeout). */
+        Message next() throws IOException {
+            byte[] buffer = new byte[256];
+            while (received.isEmpty()) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    throw new IOException("the miner closed the connection");
+                }
+                List<Message> out = new ArrayList<>();
+                decoder.decode(ByteBuffer.wrap(buffer, 0, n), out);
+                received.addAll(out);
+            }
+            return received.poll();
+        }
+
+        /** The next message, which must be of {@code type}. */
+        <T extends Message> T next(Class<T> type) throws IOException {
+            Message message = next();
+            assertThat(message).as("the next message from the miner").isInstanceOf(type);
+            return type.cast(message);
+        }
+
+        /** Exactly {@code n} raw bytes, as the miner sent them. */
+        byte[] readBytes(int n) throws IOException {
+            assertThat(received).as("messages already decoded").isEmpty();
+            return in.readNBytes(n);
+        }
+
+        void send(Message... messages) throws IOException {
+            for (Message message : messages) {
+                socket.getOutputStream().write(message.toBytes());
+            }
+            socket.getOutputStream().flush();
+        }
+
+        /** Bytes as given, each an unsigned value 0..255: for what a real pool would never send. */
+        void sendRaw(int... values) throws IOException {
+            byte[] bytes = new byte[values.length];
+            for (int i = 0; i < values.length; i++) {
+                bytes[i] = (byte) values[i];
+            }
+            socket.getOutputStream().write(bytes);
+            socket.getOutputStream().flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.minepool.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.minepool.protocol.Message;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The whole client run in-process through its command line: options, the miner name, exit codes. */
+class PoolClientMainTest {
+    @TempDir
+    Path workDir;
+
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final CapturedOutput out = new CapturedOutput();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+
+    @AfterEach
+    void shutDown() {
+        executor.shutdownNow();
+    }
+
+    private Future<Integer> startClient(String... args) {
+        return executor.submit(() -> PoolClientMain.run(args, out.stream(), err, workDir));
+    }
+
+    private int runClient(String... args) throws Exception {
+        return startClient(args).get(10, TimeUnit.SECONDS);
+    }
+
+    private String errors() {
+        return errBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Runs the client against a fake pool, returns the raw G it sent first, then ends it with Q. */
+    private byte[] firstGetWork(String... options) throws Exception {
+        try (FakePool pool = new FakePool()) {
+            String[] args = new String[options.length + 4];
+            System.arraycopy(options, 0, args, 0, options.length);
+            System.arraycopy(new String[] {"--port", String.valueOf(pool.port()), "--host", "127.0.0.1"}, 0, args,
+                    options.length, 4);
+            Future<Integer> client = startClient(args);
+            try (FakePool.Connection miner = pool.accept()) {
+                byte[] getWork = miner.readBytes(Message.GetWork.LENGTH);
+                miner.send(new Message.Quit());
+                assertThat(client.get(10, TimeUnit.SECONDS)).as("exit code after Q").isZero();
+                return getWork;
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "--name {0}")
+    @CsvSource({
+        "alice,      47 61 6c 69 63 65 00 00 00 00 00",
+        "żółw,       47 c5 bc c3 b3 c5 82 77 00 00 00",
+        "abcdefghij, 47 61 62 63 64 65 66 67 68 69 6a",
+    })
+    void getWorkCarriesTheNameZeroPaddedToTenBytes(String name, String expectedHex) throws Exception {
+        byte[] getWork = firstGetWork("--name", name, "--threads", "1");
+        assertThat(HexFormat.ofDelimiter(" ").formatHex(getWork)).isEqualTo(expectedHex);
+    }
+
+    @Test
+    void readsTheNameFromTheFirstLineOfMyId() throws Exception {
+        Files.writeString(workDir.resolve("my_id"), "  bob \nsomeone else\n", StandardCharsets.UTF_8);
+        byte[] getWork = firstGetWork("--threads", "1");
+        assertThat(HexFormat.ofDelimiter(" ").formatHex(getWork)).isEqualTo("47 62 6f 62 00 00 00 00 00 00 00");
+    }
+
+    @Test
+    void nameOptionWinsOverMyId() throws Exception {
+        Files.writeString(workDir.resolve("my_id"), "bob\n", StandardCharsets.UTF_8);
+        byte[] getWork = firstGetWork("--name=carol", "--threads=1");
+        assertThat(new String(getWork, 1, 5, StandardCharsets.UTF_8)).isEqualTo("carol");
+    }
+
+    @Test
+    void quitEndsTheClientWithExitZeroAndASummary() throws Exception {
+        firstGetWork("--name", "alice", "--threads", "2");
+        assertThat(out.text()).contains("minepool miner alice -> 127.0.0.1:", "2 threads", "engine digest",
+                "the pool said goodbye (Q)");
+        assertThat(out.lines().get(out.lines().size() - 1))
+                .contains("summary: ran ", "hashes, average ", "blocks submitted 0, accepted 0, rejected 0",
+                        "coins earned 0");
+        assertThat(errors()).isEmpty();
+    }
+
+    @Test
+    void withoutANameItExitsTwoAndSaysHowToSetOne() throws Exception {
+        assertThat(runClient("--port", "1")).isEqualTo(2);
+        assertThat(errors()).contains("no miner name: pass --name NAME or put your name in a file called my_id "
+                + "in this directory (1 to 10 bytes of UTF-8)");
+        assertThat(out.lines()).as("nothing mined, nothing printed").isEmpty();
+    }
+
+    @ParameterizedTest(name = "my_id containing {0}")
+    @ValueSource(strings = {"", "\n", "   \nbob\n"})
+    void anEmptyFirstLineOfMyIdIsNoName(String content) throws Exception {
+        Files.writeString(workDir.resolve("my_id"), content, StandardCharsets.UTF_8);
+        assertThat(runClient("--port", "1")).isEqualTo(2);
+        assertThat(errors()).contains("no miner name");
+    }
+
+    @Test
+    void aNameLongerThanTenBytesExitsTwo() throws Exception {
+        assertThat(runClient("--name", "abcdefghijk")).isEqualTo(2);
+        assertThat(errors()).contains("the miner name 'abcdefghijk' (from --name) is 11 bytes of UTF-8, more "
+                + "than the 10 the protocol allows");
+    }
+
+    @Test
+    void aNameInMyIdLongerThanTenBytesOfUtf8ExitsTwo() throws Exception {
+        // seven characters, but fourteen bytes: the limit is in bytes, and a name is never cut
+        Files.writeString(workDir.resolve("my_id"), "ééééééé\n", StandardCharsets.UTF_8);
+        assertThat(runClient()).isEqualTo(2);
+        assertThat(errors()).contains("the miner name 'ééééééé' (from my_id) is 14 bytes of UTF-8");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "--port 0               | --port needs a whole number from 1 to 65535, not '0'",
+        "--port x               | --port needs a whole number from 1 to 65535, not 'x'",
+        "--threads 0            | --threads needs a whole number from 1 to 1024, not '0'",
+        "--colour blue          | unknown option '--colour'",
+        "--name                 | --name needs a value",
+        "--quiet=yes            | --quiet takes no value",
+        "mine                   | unexpected argument 'mine'",
+        "bench --seconds 0      | --seconds needs a number of seconds above 0",
+        "bench --name alice     | unknown option '--name'",
+    })
+    void badOptionsExitTwoWithOneClearLine(String args, String message) throws Exception {
+        assertThat(runClient(args.split(" "))).isEqualTo(2);
+        assertThat(errors()).startsWith("minepool client: " + message)
+                .endsWith("run with --help to see the options" + System.lineSeparator())
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void helpListsEveryOptionWithItsDefault() throws Exception {
+        assertThat(runClient("--help")).isZero();
+        assertThat(out.text()).contains("--host H", "default localhost", "--port N", "default 3333",
+                "--threads N", "default: available processors", "--name NAME", "my_id", "--quiet", "--help",
+                "bench", "--seconds S", "default 10");
+    }
+
+    @Test
+    void benchPrintsTheHashRateNextToTheRawCompressionRate() throws Exception {
+        assertThat(runClient("bench", "--seconds", "0.3", "--threads", "2")).isZero();
+        assertThat(out.text()).contains("bench: 2 threads of the digest engine on a synthetic 1024-byte job at 255 "
+                + "zero bits");
+        assertThat(out.awaitLine("raw SHA-256: ")).matches(".*[0-9.]+ M compressions/s on one thread.*");
+        assertThat(out.awaitLine("hash rate ")).matches(".*hash rate [0-9.]+ [kMG]?H/s \\([0-9.]+, [0-9.]+ per "
+                + "thread\\): [1-9]\\d* nonces in .*");
+        assertThat(out.awaitLine("per thread ")).matches(".*per thread [0-9.]+ [kMG]?H/s = [0-9.]+ of the raw "
+                + "SHA-256 compression rate.*");
+    }
+
+    @Test
+    void myIdThatCannotBeReadExitsTwo() throws IOException, Exception {
+        Files.createDirectory(workDir.resolve("my_id"));
+        assertThat(runClient()).isEqualTo(2);
+        assertThat(errors()).contains("cannot read the miner name from").contains("pass --name NAME instead");
+    }
+}
