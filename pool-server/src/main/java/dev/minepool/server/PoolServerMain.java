@@ -73,7 +73,10 @@ public final class PoolServerMain {
             err.println("pool-server: " + e.getMessage());
             return EXIT_FAILURE;
         }
-        // SIGINT and SIGTERM run shutdown hooks: this one has the loop send Q, flush and close the chain file.
+        // SIGINT and SIGTERM: the loop sends Q, flushes and closes the chain file, and main returns 0. A handler
+        // rather than only a shutdown hook, because a JVM stopped by a signal exits 130/143 whatever its hooks
+        // do, and the issue asks for 0. The hook stays for anything else that stops the JVM (SIGHUP, exit).
+        installSignalHandlers(server);
         Thread hook = new Thread(server::close, "pool-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -89,6 +92,20 @@ public final class PoolServerMain {
             // the JVM is already shutting down (signal): the hook is running and has closed the pool
         }
         return server.failed() ? EXIT_FAILURE : EXIT_OK;
+    }
+
+    @SuppressWarnings("restriction")
+    private static void installSignalHandlers(PoolServer server) {
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    server.config().log().info("SIG" + name + ": stopping the pool");
+                    new Thread(server::close, "pool-shutdown-" + name).start();
+                });
+            } catch (IllegalArgumentException e) {
+                // the platform has no such signal, or the JVM keeps it: the shutdown hook still closes the pool
+            }
+        }
     }
 
     private static final class HelpRequested extends Exception {
