@@ -28,9 +28,9 @@ import java.util.concurrent.TimeUnit;
  * <p>A connection is <em>connected</em> until its first {@code G} (it must send one within
  * {@link PoolConfig#getWorkTimeout()}, 30 s by default, or it is closed), then a <em>miner</em> with a name.
  * Each {@code G} gets the next unused slot of the current job; each {@code S} gets exactly one of {@code A},
- * {@code R}, {@code I}. A connection is closed on a protocol violation, when it hangs up, when more than
- * {@value #OUTGOING_LIMIT} bytes wait to be written to it (it stopped reading; it must not hold memory or the
- * loop), and, after a {@code Q}, on shutdown.
+ * {@code R}, {@code I}. A connection is closed on a protocol violation, when it hangs up, when a message would
+ * make more than {@value #OUTGOING_LIMIT} bytes plus one {@code T} wait to be written to it (it stopped
+ * reading; it must not hold memory or the loop), and, after a {@code Q}, on shutdown.
  *
  * <p>The event-loop thread owns the selector, the chain file and all connection state (a {@link Miner} on each
  * key's attachment). Other threads only ask it to stop ({@link #close()}) or wait for it ({@link #awaitBlocks},
@@ -57,6 +57,8 @@ public final class PoolServer implements AutoCloseable {
 
     private final PoolConfig config;
     private final PoolLog log;
+    /** {@link #OUTGOING_LIMIT} plus one T, so that even a 65535-byte job fits in the queue of a reading miner. */
+    private final int outgoingLimit;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object blocksMonitor = new Object();
     private long blocksThisRun; // guarded by blocksMonitor
@@ -86,6 +88,7 @@ public final class PoolServer implements AutoCloseable {
     public PoolServer(PoolConfig config) {
         this.config = config;
         this.log = config.log();
+        this.outgoingLimit = OUTGOING_LIMIT + Message.Task.HEADER_LENGTH + config.dataSize();
     }
 
     public PoolConfig config() {
@@ -478,7 +481,7 @@ public final class PoolServer implements AutoCloseable {
     }
 
     /**
-     * Writes what it can now and queues the rest. A connection whose queue would pass {@link #OUTGOING_LIMIT}
+     * Writes what it can now and queues the rest. A connection whose queue would pass {@link #outgoingLimit}
      * has stopped reading; it is closed rather than allowed to grow memory.
      */
     private void send(Miner miner, Message message) {
@@ -486,9 +489,9 @@ public final class PoolServer implements AutoCloseable {
             return;
         }
         int length = message.encodedLength();
-        if (miner.queuedBytes + length > OUTGOING_LIMIT) {
+        if (miner.queuedBytes + length > outgoingLimit) {
             log.warn("closed " + miner.who() + ": it is not reading; " + miner.queuedBytes
-                    + " bytes wait for it (limit " + OUTGOING_LIMIT + ")");
+                    + " bytes wait for it (limit " + outgoingLimit + ")");
             close(miner);
             return;
         }
