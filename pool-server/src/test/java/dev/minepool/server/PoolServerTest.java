@@ -347,4 +347,57 @@ class PoolServerTest {
         miner.send(new Message.Submit(65535, TestMiner.validNonce(last)));
         assertThat(miner.read()).as("a sibling of a won height").isEqualTo(new Message.Invalidated(65535));
     }
+
+    @Test
+    void aReusedJobNumberIsNeverCreditedAgainstOtherData() throws Exception {
+        // One slot per job and the smallest data, so that 65536 jobs are cheap to hand out.
+        PoolServer pool = start(config().withSlotSize(1L << 32).withDataSize(52).withZeroBits(8));
+        TestMiner old = miner(pool);
+        TestMiner winner = miner(pool);
+        TestMiner flood = miner(pool);
+        Message.Task oldTask = old.getWork("old");
+        assertThat(oldTask.job()).isZero();
+        for (int height = 1; height <= 2; height++) {
+            Message.Task task = winner.getWork("winner");
+            winner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
+            assertThat(winner.read()).isEqualTo(new Message.Accepted(task.job()));
+        }
+        assertThat(old.read()).isEqualTo(new Message.Invalidated(0));
+
+        // Height 3: hand out jobs until number 0 comes round again (numbers of heights 1 and 2 are skipped
+        // while live; height 1's are free once height 2 is won).
+        Message.Task reused = null;
+        int handedOut = 0;
+        while (reused == null) {
+            int batch = 256;
+            byte[] gs = new byte[batch * Message.GetWork.LENGTH];
+            byte[] g = new Message.GetWork("flood").toBytes();
+            for (int i = 0; i < batch; i++) {
+                System.arraycopy(g, 0, gs, i * g.length, g.length);
+            }
+            flood.write(gs);
+            for (int i = 0; i < batch; i++) {
+                Message.Task task = flood.read(Message.Task.class);
+                handedOut++;
+                if (task.job() == 0 && reused == null) {
+                    reused = task;
+                }
+            }
+            assertThat(handedOut).as("job 0 must come round within one wrap").isLessThanOrEqualTo(65536 + 256);
+        }
+        assertThat(BlockHeader.readFrom(reused.data()).height()).isEqualTo(3);
+
+        byte[] oldData = oldTask.data();
+        byte[] newData = reused.data();
+        long nonce = 0;
+        while (!(ProofOfWork.verify(oldData, nonce, 8) && !ProofOfWork.verify(newData, nonce, 8))) {
+            nonce++;
+        }
+        old.send(new Message.Submit(0, nonce));
+        assertThat(old.read()).as("job 0 as old was given it: height 1, already mined")
+                .isEqualTo(new Message.Invalidated(0));
+        flood.send(new Message.Submit(0, nonce));
+        assertThat(flood.read()).as("checked against the data flood was given").isEqualTo(new Message.Rejected(0));
+        assertThat(pool.blocksMined()).isEqualTo(2);
+    }
 }
