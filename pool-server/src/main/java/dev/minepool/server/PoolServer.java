@@ -132,10 +132,20 @@ public final class PoolServer implements AutoCloseable {
                 : "block " + tip.height()) + " (hash " + shortHash(tip.hash()) + "); mining block "
                 + (tip.height() + 1) + " at " + config.zeroBits() + " zero bits, " + config.slotsPerJob()
                 + " slots of " + config.slotSize() + " nonces per job");
-        log.info("listening on " + boundAddress.getAddress().getHostAddress() + ":" + boundAddress.getPort());
+        log.info("listening on " + listeningOn());
         lastSummaryNanos = System.nanoTime();
         loopThread = new Thread(this::runLoop, "pool-event-loop");
         loopThread.start();
+    }
+
+    /**
+     * {@code ADDR:PORT} as the operator asked for it, with the real port: the socket itself reports a wildcard
+     * bind as {@code 0:0:0:0:0:0:0:0} on a dual-stack JVM, which is true but not what "--bind 0.0.0.0" said.
+     */
+    public String listeningOn() {
+        InetSocketAddress requested = new InetSocketAddress(config.bindAddress(), boundAddress.getPort());
+        String host = requested.isUnresolved() ? config.bindAddress() : requested.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + boundAddress.getPort();
     }
 
     /** The port the pool listens on (the real one when configured with 0). */
