@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -466,7 +467,7 @@ public final class PoolServer implements AutoCloseable {
             stopRequested = true;
             return;
         }
-        log.info(String.format("block %d found by %s: job %d nonce 0x%08x hash %s in %.1f s", round.height,
+        log.info(String.format(Locale.ROOT, "block %d found by %s: job %d nonce 0x%08x hash %s in %.1f s", round.height,
                 winner.name, job.number, nonce, shortHash(hash), millisToMine / 1000.0));
         send(winner, new Message.Accepted(job.number));
         Set<Miner> holders = round.holders;
@@ -620,7 +621,7 @@ public final class PoolServer implements AutoCloseable {
             perSecond /= 1000;
             unit++;
         }
-        return String.format("%.1f %s", perSecond, units[unit]);
+        return String.format(Locale.ROOT, "%.1f %s", perSecond, units[unit]);
     }
 
     private static String seconds(Duration d) {

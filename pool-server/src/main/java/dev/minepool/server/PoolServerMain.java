@@ -6,6 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -203,7 +204,7 @@ public final class PoolServerMain {
         ChainFile.ReadResult result;
         try {
             result = ChainFile.scan(file, block -> {
-                out.printf("%8d  %s  %-10s  %4d  0x%08x  %10.1f s%n", block.height(), hex.formatHex(block.hash()),
+                out.printf(Locale.ROOT, "%8d  %s  %-10s  %4d  0x%08x  %10.1f s%n", block.height(), hex.formatHex(block.hash()),
                         block.winner(), block.zeroBits(), block.nonce(), block.millisToMine() / 1000.0);
                 balances.merge(block.winner(), 1L, Long::sum);
             });

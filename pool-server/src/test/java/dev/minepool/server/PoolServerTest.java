@@ -400,4 +400,31 @@ class PoolServerTest {
         assertThat(flood.read()).as("checked against the data flood was given").isEqualTo(new Message.Rejected(0));
         assertThat(pool.blocksMined()).isEqualTo(2);
     }
+
+    @Test
+    void aStreamEndingInsideAMessageIsLoggedAsAViolation() throws Exception {
+        PoolServer pool = start(config());
+        TestMiner miner = miner(pool);
+        miner.write(new byte[] {'G', 'b', 'o'});
+        miner.socket.shutdownOutput();
+        assertThat(miner.closedByPool()).isTrue();
+        assertThat(log.await("the stream ended inside a G message: 3 of 11 bytes arrived", WAIT)).isNotNull();
+    }
+
+    @Test
+    void theSummaryCountsMinersAndBlocks() throws Exception {
+        PoolServer pool = start(config().withSummaryInterval(Duration.ofMillis(100)));
+        TestMiner miner = miner(pool);
+        Message.Task task = miner.getWork("alice");
+        miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
+        assertThat(miner.read()).isEqualTo(new Message.Accepted(task.job()));
+        assertThat(log.await("summary: 1 miners, 1 blocks in this run", WAIT)).isNotNull()
+                .containsPattern("est\\. pool hash rate [0-9.]+ (k|M|G|T)?H/s");
+    }
+
+    @Test
+    void hashRatesAreWrittenWithUnits() {
+        assertThat(PoolServer.hashRate(950)).isEqualTo("950.0 H/s");
+        assertThat(PoolServer.hashRate(4_100_000)).isEqualTo("4.1 MH/s");
+    }
 }
