@@ -42,6 +42,16 @@ final class JobBoard {
 
     /** After the current round is won: the next height extends {@code tip}. */
     void nextRound(ChainFile.Tip tip, long nowMillis) {
+        if (lastWon != null) {
+            // Its numbers stop being live now: drop the pool's references, or 65536 old jobs of up to 64 KiB
+            // each could stay reachable from this table. Connections still holding one answer its S with I.
+            for (int i = 0; i < lastWon.jobCount; i++) {
+                int number = lastWon.jobNumbers[i];
+                if (byNumber[number] != null && byNumber[number].round == lastWon) {
+                    byNumber[number] = null;
+                }
+            }
+        }
         lastWon = current;
         current = new Round(tip.height() + 1, tip.hash(), nowMillis);
     }
@@ -55,9 +65,11 @@ final class JobBoard {
         byte[] data = new byte[config.dataSize()];
         long extraNonce = round.nextExtraNonce++;
         new BlockHeader(round.previousHash, round.height, System.currentTimeMillis(), extraNonce).writeTo(data);
-        config.transactions().fill(data, BlockHeader.TRANSACTIONS_OFFSET, data.length - BlockHeader.TRANSACTIONS_OFFSET);
+        config.transactions().fill(data, BlockHeader.TRANSACTIONS_OFFSET,
+                data.length - BlockHeader.TRANSACTIONS_OFFSET);
         Job job = new Job(number, round, extraNonce, data, config.slotsPerJob());
         byNumber[number] = job;
+        round.opened(job);
         jobsOpened++;
         return job;
     }

@@ -204,8 +204,9 @@ public final class PoolServerMain {
         ChainFile.ReadResult result;
         try {
             result = ChainFile.scan(file, block -> {
-                out.printf(Locale.ROOT, "%8d  %s  %-10s  %4d  0x%08x  %10.1f s%n", block.height(), hex.formatHex(block.hash()),
-                        block.winner(), block.zeroBits(), block.nonce(), block.millisToMine() / 1000.0);
+                out.printf(Locale.ROOT, "%8d  %s  %-10s  %4d  0x%08x  %10.1f s%n", block.height(),
+                        hex.formatHex(block.hash()), block.winner(), block.zeroBits(), block.nonce(),
+                        block.millisToMine() / 1000.0);
                 balances.merge(block.winner(), 1L, Long::sum);
             });
         } catch (NoSuchFileException e) {

@@ -20,10 +20,20 @@ final class Round {
      */
     Set<Miner> holders = new HashSet<>();
     boolean won;
+    /** The numbers of the jobs opened for this height, to free them when the height stops being live. */
+    int[] jobNumbers = new int[4];
+    int jobCount;
 
     Round(long height, byte[] previousHash, long startedAtMillis) {
         this.height = height;
         this.previousHash = previousHash;
         this.startedAtMillis = startedAtMillis;
+    }
+
+    void opened(Job job) {
+        if (jobCount == jobNumbers.length) {
+            jobNumbers = java.util.Arrays.copyOf(jobNumbers, jobCount * 2);
+        }
+        jobNumbers[jobCount++] = job.number;
     }
 }

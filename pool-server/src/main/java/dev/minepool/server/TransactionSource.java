@@ -24,9 +24,4 @@ public interface TransactionSource {
             }
         };
     }
-
-    /** Zero bytes. */
-    static TransactionSource zeros() {
-        return (data, offset, length) -> java.util.Arrays.fill(data, offset, offset + length, (byte) 0);
-    }
 }
