@@ -55,6 +55,8 @@ public final class PoolServer implements AutoCloseable {
     /** How long shutdown waits for Q and other queued bytes to reach slow miners. */
     private static final Duration FLUSH_ON_CLOSE = Duration.ofSeconds(2);
     private static final Duration STOP_WAIT = Duration.ofSeconds(15);
+    /** How long accepting pauses after accept() fails (out of file descriptors). */
+    private static final Duration ACCEPT_PAUSE = Duration.ofMillis(100);
 
     private final PoolConfig config;
     private final PoolLog log;
@@ -72,6 +74,9 @@ public final class PoolServer implements AutoCloseable {
     // Owned by the event-loop thread once started.
     private Selector selector;
     private ServerSocketChannel listener;
+    private SelectionKey listenerKey;
+    private boolean acceptPaused;
+    private long acceptPausedUntil;
     private ChainFile chain;
     private JobBoard board;
     private Thread loopThread;
@@ -120,7 +125,7 @@ public final class PoolServer implements AutoCloseable {
                         + e.getMessage(), e);
             }
             listener.configureBlocking(false);
-            listener.register(selector, SelectionKey.OP_ACCEPT);
+            listenerKey = listener.register(selector, SelectionKey.OP_ACCEPT);
             boundAddress = (InetSocketAddress) listener.getLocalAddress();
         } catch (IOException | RuntimeException e) {
             closeQuietly();
@@ -252,6 +257,7 @@ public final class PoolServer implements AutoCloseable {
                     }
                 }
                 long now = System.nanoTime();
+                resumeAcceptsIfDue(now);
                 expireGetWorkDeadlines(now);
                 summaryIfDue(now);
             }
@@ -277,6 +283,9 @@ public final class PoolServer implements AutoCloseable {
         if (oldest != null) {
             next = Math.min(next, oldest.getWorkDeadline);
         }
+        if (acceptPaused) {
+            next = Math.min(next, acceptPausedUntil);
+        }
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
     }
 
@@ -296,27 +305,45 @@ public final class PoolServer implements AutoCloseable {
         }
     }
 
-    private void accept() throws IOException {
+    private void accept() {
         SocketChannel channel;
         while ((channel = acceptOne()) != null) {
             String address = describe(channel);
-            channel.configureBlocking(false);
-            if (connections >= config.maxClients()) {
-                try {
-                    channel.write(ByteBuffer.wrap(new Message.Quit().toBytes())); // a fresh socket has room for 1 byte
-                } catch (IOException e) {
-                    // it is being refused anyway
+            try {
+                channel.configureBlocking(false);
+                if (connections >= config.maxClients()) {
+                    refuse(channel, address);
+                    continue;
                 }
-                channel.close();
-                log.warn("refused " + address + ": the pool is full (" + config.maxClients()
-                        + " connections, --max-clients); sent Q");
-                continue;
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                Miner miner = new Miner(channel, address, System.nanoTime() + config.getWorkTimeout().toNanos());
+                miner.key = channel.register(selector, SelectionKey.OP_READ, miner);
+                connections++;
+                awaitingGetWork.addLast(miner);
+            } catch (IOException e) {
+                // e.g. reset before we got to it: this connection is gone, the pool carries on
+                log.info(address + " disconnected while being accepted: " + e.getMessage());
+                closeChannel(channel);
             }
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Miner miner = new Miner(channel, address, System.nanoTime() + config.getWorkTimeout().toNanos());
-            miner.key = channel.register(selector, SelectionKey.OP_READ, miner);
-            connections++;
-            awaitingGetWork.addLast(miner);
+        }
+    }
+
+    private void refuse(SocketChannel channel, String address) {
+        try {
+            channel.write(ByteBuffer.wrap(new Message.Quit().toBytes())); // a fresh socket has room for 1 byte
+        } catch (IOException e) {
+            // it is being refused anyway
+        }
+        closeChannel(channel);
+        log.warn("refused " + address + ": the pool is full (" + config.maxClients()
+                + " connections, --max-clients); sent Q");
+    }
+
+    private static void closeChannel(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing: nothing left to do with it
         }
     }
 
@@ -324,9 +351,21 @@ public final class PoolServer implements AutoCloseable {
         try {
             return listener.accept();
         } catch (IOException e) {
-            // e.g. out of file descriptors: the pool keeps serving the miners it has
-            log.warn("cannot accept a connection: " + e.getMessage());
+            // Out of file descriptors, typically. The listener stays readable while the backlog is full, so
+            // keep it out of the selector for a moment instead of spinning on it and logging every turn.
+            log.warn("cannot accept connections: " + e.getMessage() + "; pausing accepts for "
+                    + ACCEPT_PAUSE.toMillis() + " ms (" + connections + " connections open)");
+            listenerKey.interestOps(0);
+            acceptPausedUntil = System.nanoTime() + ACCEPT_PAUSE.toNanos();
+            acceptPaused = true;
             return null;
+        }
+    }
+
+    private void resumeAcceptsIfDue(long now) {
+        if (acceptPaused && now - acceptPausedUntil >= 0) {
+            acceptPaused = false;
+            listenerKey.interestOps(SelectionKey.OP_ACCEPT);
         }
     }
 
@@ -566,11 +605,7 @@ public final class PoolServer implements AutoCloseable {
             miner.holding.holders.remove(miner);
         }
         miner.key.cancel();
-        try {
-            miner.channel.close();
-        } catch (IOException e) {
-            // closing: nothing left to do with it
-        }
+        closeChannel(miner.channel);
     }
 
     private void expireGetWorkDeadlines(long now) {
