@@ -179,4 +179,21 @@ class ChainTest {
         assertThatThrownBy(pool::start).isInstanceOf(ChainCorruptException.class)
                 .hasMessageContaining("not a minepool chain file");
     }
+
+    @Test
+    void anAppendedBlockReadsBackFieldForField() throws Exception {
+        byte[] data = new byte[100];
+        new BlockHeader(Genesis.hash(), 1, 1_700_000_000_000L, 3).writeTo(data);
+        long nonce = TestMiner.findNonce(data, 0, 1L << 32, 6, true);
+        Block block = new Block(1, Genesis.hash(), data, nonce, 6, "żółw", 1_700_000_001_234L, 1_234L);
+        try (ChainFile chain = ChainFile.open(chainFile(), log)) {
+            chain.append(block);
+            assertThat(chain.tip().hash()).isEqualTo(block.hash());
+        }
+        List<Block> read = new ArrayList<>();
+        ChainFile.scan(chainFile(), read::add);
+        assertThat(read).containsExactly(block);
+        assertThat(Files.size(chainFile())).isEqualTo(ChainFile.FILE_HEADER_LENGTH
+                + ChainFile.RECORD_HEADER_LENGTH + ChainFile.DATA_OFFSET + data.length);
+    }
 }
