@@ -126,8 +126,17 @@ public final class ChainFile implements Closeable {
      * @throws IOException           if the file cannot be read, written or locked
      */
     public static ChainFile open(Path path, PoolLog log) throws IOException {
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.CREATE);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("cannot create chain file " + path + ": its directory does not exist", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("cannot open chain file " + path + " for writing: permission denied", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IOException("cannot open chain file " + path + ": " + e.getReason(), e);
+        }
         try {
             FileLock lock;
             try {

@@ -122,7 +122,7 @@ public final class PoolServer implements AutoCloseable {
                 listener.bind(requested, 4096);
             } catch (IOException e) {
                 throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": "
-                        + e.getMessage(), e);
+                        + reason(e), e);
             }
             listener.configureBlocking(false);
             listenerKey = listener.register(selector, SelectionKey.OP_ACCEPT);
@@ -198,6 +198,11 @@ public final class PoolServer implements AutoCloseable {
     /** Waits for the pool to stop by itself (--max-blocks, a disk failure) or through {@link #close()}. */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The open chain file; for tests that need to make the disk fail. */
+    ChainFile chainFile() {
+        return chain;
     }
 
     /** Whether the pool stopped because of a failure (the chain could not be written, or the loop broke). */
@@ -322,7 +327,7 @@ public final class PoolServer implements AutoCloseable {
                 awaitingGetWork.addLast(miner);
             } catch (IOException e) {
                 // e.g. reset before we got to it: this connection is gone, the pool carries on
-                log.info(address + " disconnected while being accepted: " + e.getMessage());
+                log.info(address + " disconnected while being accepted: " + reason(e));
                 closeChannel(channel);
             }
         }
@@ -353,7 +358,7 @@ public final class PoolServer implements AutoCloseable {
         } catch (IOException e) {
             // Out of file descriptors, typically. The listener stays readable while the backlog is full, so
             // keep it out of the selector for a moment instead of spinning on it and logging every turn.
-            log.warn("cannot accept connections: " + e.getMessage() + "; pausing accepts for "
+            log.warn("cannot accept connections: " + reason(e) + "; pausing accepts for "
                     + ACCEPT_PAUSE.toMillis() + " ms (" + connections + " connections open)");
             listenerKey.interestOps(0);
             acceptPausedUntil = System.nanoTime() + ACCEPT_PAUSE.toNanos();
@@ -387,7 +392,7 @@ public final class PoolServer implements AutoCloseable {
         try {
             n = miner.channel.read(readBuffer);
         } catch (IOException e) {
-            log.info(miner.who() + " disconnected: " + e.getMessage());
+            log.info(miner.who() + " disconnected: " + reason(e));
             close(miner);
             return;
         }
@@ -396,7 +401,7 @@ public final class PoolServer implements AutoCloseable {
                 miner.decoder.finish();
                 log.info(miner.who() + " disconnected");
             } catch (ProtocolException e) {
-                log.warn("closed " + miner.who() + ": " + e.getMessage());
+                log.warn("closed " + miner.who() + ": " + reason(e));
             }
             close(miner);
             return;
@@ -501,7 +506,7 @@ public final class PoolServer implements AutoCloseable {
             chain.append(block);
         } catch (IOException | RuntimeException e) {
             log.warn("could not write block " + round.height + " to the chain file " + config.chainFile() + ": "
-                    + e.getMessage() + "; stopping the pool, since no block is acknowledged before it is on disk");
+                    + reason(e) + "; stopping the pool, since no block is acknowledged before it is on disk");
             failed = true;
             stopRequested = true;
             return;
@@ -552,7 +557,7 @@ public final class PoolServer implements AutoCloseable {
             try {
                 miner.channel.write(bytes);
             } catch (IOException e) {
-                log.info(miner.who() + " disconnected: " + e.getMessage());
+                log.info(miner.who() + " disconnected: " + reason(e));
                 close(miner);
                 return;
             }
@@ -580,7 +585,7 @@ public final class PoolServer implements AutoCloseable {
             }
         } catch (IOException e) {
             if (!miner.closeWhenFlushed) {
-                log.info(miner.who() + " disconnected: " + e.getMessage());
+                log.info(miner.who() + " disconnected: " + reason(e));
             }
             close(miner);
             return;
@@ -647,6 +652,11 @@ public final class PoolServer implements AutoCloseable {
         slotsSinceSummary = 0;
         searchedSlotsSinceSummary = 0;
         blocksSinceSummary = 0;
+    }
+
+    /** An exception as a log line fragment: its message, or its kind when it has none (ClosedChannelException). */
+    static String reason(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     static String hashRate(double perSecond) {
@@ -746,14 +756,14 @@ public final class PoolServer implements AutoCloseable {
                 listener.close();
             }
         } catch (IOException e) {
-            log.warn("closing the listening socket: " + e.getMessage());
+            log.warn("closing the listening socket: " + reason(e));
         }
         try {
             if (selector != null) {
                 selector.close();
             }
         } catch (IOException e) {
-            log.warn("closing the selector: " + e.getMessage());
+            log.warn("closing the selector: " + reason(e));
         }
         try {
             if (chain != null) {
@@ -761,7 +771,7 @@ public final class PoolServer implements AutoCloseable {
             }
         } catch (IOException e) {
             failed = true;
-            log.warn("closing the chain file " + config.chainFile() + ": " + e.getMessage());
+            log.warn("closing the chain file " + config.chainFile() + ": " + reason(e));
         }
     }
 }

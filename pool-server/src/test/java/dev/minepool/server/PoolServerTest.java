@@ -427,4 +427,20 @@ class PoolServerTest {
         assertThat(PoolServer.hashRate(950)).isEqualTo("950.0 H/s");
         assertThat(PoolServer.hashRate(4_100_000)).isEqualTo("4.1 MH/s");
     }
+
+    @Test
+    void aBlockThatCannotBeWrittenIsNeverAcceptedAndStopsThePool() throws Exception {
+        PoolServer pool = start(config());
+        TestMiner miner = miner(pool);
+        Message.Task task = miner.getWork("alice");
+        pool.chainFile().close(); // every write to it now fails, as a dead disk would
+
+        miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
+        assertThat(miner.read()).as("no A for a block that is not on disk").isEqualTo(new Message.Quit());
+        assertThat(miner.closedByPool()).isTrue();
+        assertThat(pool.awaitTermination(WAIT)).isTrue();
+        assertThat(pool.failed()).isTrue();
+        assertThat(log.await("could not write block 1", WAIT)).isNotNull();
+        assertThat(pool.blocksMined()).isZero();
+    }
 }
