@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Everything a {@link PoolServer} needs to run. The command line ({@link PoolServerMain}) fills the first nine
+ * Everything a {@link PoolServer} needs to run. The command line ({@link PoolServerMain}) fills the first eight
  * fields; the rest exist so that tests can shrink timeouts and make job data predictable.
  *
  * @param bindAddress      the address to listen on (the command line's {@code --bind}, default 0.0.0.0)
