@@ -1,12 +1,234 @@
 package dev.minepool.server;
 
-/** Placeholder until the pool server lands (issue 3). */
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The command line: {@code pool-server [options]} runs a pool, {@code pool-server chain [--chain FILE]} prints
+ * and verifies a chain. Exit status 0 on success, 1 when the pool or the chain fails, 2 for a bad command line.
+ */
 public final class PoolServerMain {
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+
+    static final String USAGE = """
+            usage: pool-server [options]
+                   pool-server chain [--chain FILE]
+
+            Runs a minepool pool server: hands out slots of nonces to miners over TCP and keeps the chain of
+            mined blocks in a file. 'chain' prints the chain and each miner's balance, verifying every link and
+            proof of work.
+
+            options:
+              --port N          TCP port to listen on (default 3333; 0 picks a free port)
+              --bind ADDR       address to listen on (default 0.0.0.0)
+              --bits N          leading zero bits a block's hash needs, 1..255 (default 24)
+              --slot-size N     nonces per slot, 1..4294967296 (default 16777216)
+              --data-size N     job data bytes, 52..65535 (default 1024)
+              --chain FILE      the chain file (default minepool-chain.dat in the working directory)
+              --max-blocks N    after N blocks mined in this run, send Q to every miner and exit 0
+                                (default 0: no limit)
+              --max-clients N   connections beyond N get Q and are closed (default 10000)
+              -h, --help        print this help
+            """;
+
     private PoolServerMain() {
     }
 
     public static void main(String[] args) {
-        System.err.println("pool-server: not built yet");
-        System.exit(2);
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Everything main does except exit; returns the exit status. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("chain")) {
+            return chain(args, out, err);
+        }
+        PoolConfig config;
+        try {
+            config = parse(args);
+        } catch (HelpRequested e) {
+            out.print(USAGE);
+            return EXIT_OK;
+        } catch (IllegalArgumentException e) {
+            err.println("pool-server: " + e.getMessage());
+            err.println("(pool-server --help lists the options)");
+            return EXIT_USAGE;
+        }
+        return serve(config.withLog(new PoolLog(out, err)), err);
+    }
+
+    private static int serve(PoolConfig config, PrintStream err) {
+        PoolServer server = new PoolServer(config);
+        try {
+            server.start();
+        } catch (IOException e) {
+            err.println("pool-server: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+        // SIGINT and SIGTERM: the loop sends Q, flushes and closes the chain file, and main returns 0. A handler
+        // rather than only a shutdown hook, because a JVM stopped by a signal exits 130/143 whatever its hooks
+        // do, and the issue asks for 0. The hook stays for anything else that stops the JVM (SIGHUP, exit).
+        installSignalHandlers(server);
+        Thread hook = new Thread(server::close, "pool-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            while (!server.awaitTermination(Duration.ofDays(1))) {
+                // a pool runs until it is stopped
+            }
+        } catch (InterruptedException e) {
+            server.close();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down (signal): the hook is running and has closed the pool
+        }
+        return server.failed() ? EXIT_FAILURE : EXIT_OK;
+    }
+
+    @SuppressWarnings("restriction")
+    private static void installSignalHandlers(PoolServer server) {
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    server.config().log().info("SIG" + name + ": stopping the pool");
+                    new Thread(server::close, "pool-shutdown-" + name).start();
+                });
+            } catch (IllegalArgumentException e) {
+                // the platform has no such signal, or the JVM keeps it: the shutdown hook still closes the pool
+            }
+        }
+    }
+
+    private static final class HelpRequested extends Exception {
+        private static final long serialVersionUID = 1L;
+    }
+
+    static PoolConfig parse(String[] args) throws HelpRequested {
+        PoolConfig config = PoolConfig.defaults();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help")) {
+                throw new HelpRequested();
+            }
+            String name = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            if (!isOption(name)) {
+                throw new IllegalArgumentException(arg.startsWith("-") ? "unknown option '" + arg + "'"
+                        : "unexpected argument '" + arg + "'");
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                value = args[++i];
+            }
+            config = switch (name) {
+                case "--port" -> config.withPort(intValue(name, value, 0, 65535));
+                case "--bind" -> config.withBind(value);
+                case "--bits" -> config.withZeroBits(intValue(name, value, 1, 255));
+                case "--slot-size" -> config.withSlotSize(longValue(name, value, 1, 1L << 32));
+                case "--data-size" -> config.withDataSize(intValue(name, value, 52, 65535));
+                case "--chain" -> config.withChainFile(Path.of(value));
+                case "--max-blocks" -> config.withMaxBlocks(longValue(name, value, 0, Long.MAX_VALUE));
+                case "--max-clients" -> config.withMaxClients(intValue(name, value, 1, Integer.MAX_VALUE));
+                default -> throw new AssertionError(name);
+            };
+        }
+        return config;
+    }
+
+    private static boolean isOption(String name) {
+        return switch (name) {
+            case "--port", "--bind", "--bits", "--slot-size", "--data-size", "--chain", "--max-blocks",
+                    "--max-clients" -> true;
+            default -> false;
+        };
+    }
+
+    private static int intValue(String name, String value, int min, int max) {
+        return (int) longValue(name, value, min, max);
+    }
+
+    private static long longValue(String name, String value, long min, long max) {
+        long n;
+        try {
+            n = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " '" + value + "' is not a whole number");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(name + " " + n + (max == Long.MAX_VALUE || max == Integer.MAX_VALUE
+                    ? " must be at least " + min : " is out of range: " + min + ".." + max));
+        }
+        return n;
+    }
+
+    /** {@code pool-server chain}: every block, then the balances; stops at the first bad record. */
+    static int chain(String[] args, PrintStream out, PrintStream err) {
+        Path file = Path.of(PoolConfig.DEFAULT_CHAIN_FILE);
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help")) {
+                out.print(USAGE);
+                return EXIT_OK;
+            } else if (arg.equals("--chain") && i + 1 < args.length) {
+                file = Path.of(args[++i]);
+            } else if (arg.startsWith("--chain=")) {
+                file = Path.of(arg.substring("--chain=".length()));
+            } else {
+                err.println("pool-server chain: " + (arg.equals("--chain") ? "--chain needs a value"
+                        : "unknown argument '" + arg + "'"));
+                return EXIT_USAGE;
+            }
+        }
+        Map<String, Long> balances = new TreeMap<>();
+        HexFormat hex = HexFormat.of();
+        out.println("chain " + file + " (genesis " + Genesis.hashHex() + ")");
+        out.printf("%8s  %-64s  %-10s  %4s  %-10s  %12s%n", "height", "hash", "winner", "bits", "nonce",
+                "time to mine");
+        ChainFile.ReadResult result;
+        try {
+            result = ChainFile.scan(file, block -> {
+                out.printf(Locale.ROOT, "%8d  %s  %-10s  %4d  0x%08x  %10.1f s%n", block.height(),
+                        hex.formatHex(block.hash()), block.winner(), block.zeroBits(), block.nonce(),
+                        block.millisToMine() / 1000.0);
+                balances.merge(block.winner(), 1L, Long::sum);
+            });
+        } catch (NoSuchFileException e) {
+            err.println("pool-server chain: no chain file " + file);
+            return EXIT_FAILURE;
+        } catch (IOException e) {
+            out.flush();
+            err.println("pool-server chain: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+        if (result.torn()) {
+            err.println("pool-server chain: warning: " + result.tornTail()
+                    + " (left by a crash; the pool truncates it on its next start)");
+        }
+        out.println();
+        out.println(result.blocks() + " blocks, every link and proof of work verified; tip hash "
+                + result.tip().hashHex());
+        out.println("balances (1 coin per block):");
+        if (balances.isEmpty()) {
+            out.println("  (no blocks mined yet)");
+        }
+        balances.forEach((name, coins) -> out.printf("  %-10s  %d%n", name, coins));
+        return EXIT_OK;
     }
 }

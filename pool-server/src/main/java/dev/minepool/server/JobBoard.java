@@ -1,0 +1,92 @@
+package dev.minepool.server;
+
+import dev.minepool.protocol.BlockHeader;
+
+/**
+ * Builds the jobs of the current height and numbers them.
+ *
+ * <p>Job numbers are u16 and wrap after 65535. A number is <em>live</em> while its job belongs to the current
+ * round or to the round won just before it (whose late submits are answered {@code I}); a new job never takes a
+ * live number, so no two live jobs share one. Only if all 65536 numbers are live at once (65536 sibling jobs of
+ * one height) is the oldest reused. Numbers alone never decide what a nonce is checked against: each connection
+ * keeps the {@link Job}s it was given (see {@link Miner#recentJob}), so a stale number is checked against the
+ * data that connection was sent, or is unknown to it.
+ */
+final class JobBoard {
+    private static final int JOB_NUMBERS = 1 << 16;
+
+    private final PoolConfig config;
+    private final Job[] byNumber = new Job[JOB_NUMBERS];
+    private int nextNumber;
+    private Round current;
+    private Round lastWon;
+    private long jobsOpened;
+
+    JobBoard(PoolConfig config, ChainFile.Tip tip, long nowMillis) {
+        this.config = config;
+        this.nextNumber = config.firstJobNumber();
+        this.current = new Round(tip.height() + 1, tip.hash(), nowMillis);
+    }
+
+    Round round() {
+        return current;
+    }
+
+    /** The job whose next slot goes to the next {@code G}, opening a sibling if the current job is used up. */
+    Job jobWithFreeSlot() {
+        if (current.job == null || !current.job.hasFreeSlot()) {
+            current.job = openJob(current);
+        }
+        return current.job;
+    }
+
+    /** After the current round is won: the next height extends {@code tip}. */
+    void nextRound(ChainFile.Tip tip, long nowMillis) {
+        if (lastWon != null) {
+            // Its numbers stop being live now: drop the pool's references, or 65536 old jobs of up to 64 KiB
+            // each could stay reachable from this table. Connections still holding one answer its S with I.
+            for (int i = 0; i < lastWon.jobCount; i++) {
+                int number = lastWon.jobNumbers[i];
+                if (byNumber[number] != null && byNumber[number].round == lastWon) {
+                    byNumber[number] = null;
+                }
+            }
+        }
+        lastWon = current;
+        current = new Round(tip.height() + 1, tip.hash(), nowMillis);
+    }
+
+    long jobsOpened() {
+        return jobsOpened;
+    }
+
+    private Job openJob(Round round) {
+        int number = allocateNumber();
+        byte[] data = new byte[config.dataSize()];
+        long extraNonce = round.nextExtraNonce++;
+        new BlockHeader(round.previousHash, round.height, System.currentTimeMillis(), extraNonce).writeTo(data);
+        config.transactions().fill(data, BlockHeader.TRANSACTIONS_OFFSET,
+                data.length - BlockHeader.TRANSACTIONS_OFFSET);
+        Job job = new Job(number, round, extraNonce, data, config.slotsPerJob());
+        byNumber[number] = job;
+        round.opened(job);
+        jobsOpened++;
+        return job;
+    }
+
+    private int allocateNumber() {
+        for (int tries = 0; tries < JOB_NUMBERS; tries++) {
+            int candidate = nextNumber;
+            nextNumber = (nextNumber + 1) & 0xFFFF;
+            Job holder = byNumber[candidate];
+            if (holder == null || (holder.round != current && holder.round != lastWon)) {
+                return candidate;
+            }
+        }
+        // All 65536 numbers are live: take the oldest. Miners given it keep their own Job, so none is credited
+        // against data it was not sent; a submit for a job a connection was not given is simply unknown.
+        int oldest = nextNumber;
+        nextNumber = (nextNumber + 1) & 0xFFFF;
+        return oldest;
+    }
+}

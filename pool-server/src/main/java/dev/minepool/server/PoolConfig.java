@@ -1,0 +1,160 @@
+package dev.minepool.server;
+
+import dev.minepool.protocol.BlockHeader;
+import dev.minepool.protocol.Protocol;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything a {@link PoolServer} needs to run. The command line ({@link PoolServerMain}) fills the first eight
+ * fields; the rest exist so that tests can shrink timeouts and make job data predictable.
+ *
+ * @param bindAddress      the address to listen on (the command line's {@code --bind}, default 0.0.0.0)
+ * @param port             the TCP port; 0 picks a free one ({@link PoolServer#port()} tells which)
+ * @param zeroBits         leading zero bits a block's hash needs, 1..255
+ * @param slotSize         nonces per slot, 1..2^32
+ * @param dataSize         job data bytes, 52 (the block header) .. 65535
+ * @param chainFile        the chain file, created if missing
+ * @param maxBlocks        stop (Q to everyone) after this many blocks in this run; 0 for never
+ * @param maxClients       connections beyond this many get Q and are closed
+ * @param getWorkTimeout   a connection that has sent no G this long after connecting is closed
+ * @param summaryInterval  how often the summary line is logged
+ * @param firstJobNumber   the first job number handed out (tests start near 65535 to cross the wrap)
+ * @param transactions     fills the data after the block header
+ * @param log              where log lines go
+ */
+public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSize, int dataSize, Path chainFile,
+                         long maxBlocks, int maxClients, Duration getWorkTimeout, Duration summaryInterval,
+                         int firstJobNumber, TransactionSource transactions, PoolLog log) {
+
+    public static final String DEFAULT_BIND = "0.0.0.0";
+    public static final int DEFAULT_ZERO_BITS = 24;
+    public static final long DEFAULT_SLOT_SIZE = 1L << 24;
+    public static final String DEFAULT_CHAIN_FILE = "minepool-chain.dat";
+    public static final int DEFAULT_MAX_CLIENTS = 10_000;
+    public static final Duration DEFAULT_GET_WORK_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_SUMMARY_INTERVAL = Duration.ofSeconds(30);
+
+    public PoolConfig {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port " + port + " is not a TCP port (0..65535; 0 picks a free one)");
+        }
+        if (zeroBits < 1 || zeroBits > 255) {
+            throw new IllegalArgumentException("--bits " + zeroBits + " is out of range: 1..255 leading zero bits");
+        }
+        if (slotSize < 1 || slotSize > Protocol.NONCE_SPACE) {
+            throw new IllegalArgumentException("--slot-size " + slotSize + " is out of range: 1.."
+                    + Protocol.NONCE_SPACE + " (2^32) nonces");
+        }
+        if (dataSize < BlockHeader.LENGTH || dataSize > Protocol.MAX_DATA_LENGTH) {
+            throw new IllegalArgumentException("--data-size " + dataSize + " is out of range: " + BlockHeader.LENGTH
+                    + " (the block header) .. " + Protocol.MAX_DATA_LENGTH + " bytes");
+        }
+        if (maxBlocks < 0) {
+            throw new IllegalArgumentException("--max-blocks " + maxBlocks + " is negative (0 means no limit)");
+        }
+        if (maxClients < 1) {
+            throw new IllegalArgumentException("--max-clients " + maxClients + " must be at least 1");
+        }
+        if (firstJobNumber < 0 || firstJobNumber > 0xFFFF) {
+            throw new IllegalArgumentException("first job number " + firstJobNumber + " is not a u16");
+        }
+        if (getWorkTimeout.isNegative() || getWorkTimeout.isZero() || summaryInterval.isNegative()
+                || summaryInterval.isZero()) {
+            throw new IllegalArgumentException("timeouts and intervals must be positive");
+        }
+        java.util.Objects.requireNonNull(bindAddress, "bindAddress");
+        java.util.Objects.requireNonNull(chainFile, "chainFile");
+        java.util.Objects.requireNonNull(transactions, "transactions");
+        java.util.Objects.requireNonNull(log, "log");
+    }
+
+    /** The defaults of the command line, with the chain file in the working directory. */
+    public static PoolConfig defaults() {
+        return new PoolConfig(DEFAULT_BIND, Protocol.DEFAULT_PORT, DEFAULT_ZERO_BITS, DEFAULT_SLOT_SIZE,
+                Protocol.DEFAULT_DATA_SIZE, Path.of(DEFAULT_CHAIN_FILE), 0, DEFAULT_MAX_CLIENTS,
+                DEFAULT_GET_WORK_TIMEOUT, DEFAULT_SUMMARY_INTERVAL, 0, TransactionSource.random(),
+                PoolLog.standard());
+    }
+
+    /**
+     * A pool for tests: loopback, a free port, {@code zeroBits} zero bits (keep it low: 8 to 16 finds nonces in
+     * milliseconds), the chain in {@code chainFile}, defaults otherwise.
+     */
+    public static PoolConfig forTest(Path chainFile, int zeroBits) {
+        return defaults().withBind("127.0.0.1").withPort(0).withZeroBits(zeroBits).withChainFile(chainFile);
+    }
+
+    /**
+     * The number of slots in one job: {@code floor(2^32 / slotSize)}, so no slot reaches past nonce 2^32, and
+     * at most 65536 because the slot number on the wire is a u16.
+     */
+    public int slotsPerJob() {
+        return (int) Math.min(1L << 16, Protocol.NONCE_SPACE / slotSize);
+    }
+
+    public PoolConfig withBind(String v) {
+        return new PoolConfig(v, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withPort(int v) {
+        return new PoolConfig(bindAddress, v, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withZeroBits(int v) {
+        return new PoolConfig(bindAddress, port, v, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withSlotSize(long v) {
+        return new PoolConfig(bindAddress, port, zeroBits, v, dataSize, chainFile, maxBlocks, maxClients,
+                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withDataSize(int v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, v, chainFile, maxBlocks, maxClients,
+                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withChainFile(Path v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, v, maxBlocks, maxClients,
+                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withMaxBlocks(long v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, v, maxClients,
+                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withMaxClients(int v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, v,
+                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withGetWorkTimeout(Duration v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                v, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withSummaryInterval(Duration v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                getWorkTimeout, v, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withFirstJobNumber(int v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                getWorkTimeout, summaryInterval, v, transactions, log);
+    }
+
+    public PoolConfig withTransactions(TransactionSource v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                getWorkTimeout, summaryInterval, firstJobNumber, v, log);
+    }
+
+    public PoolConfig withLog(PoolLog v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                getWorkTimeout, summaryInterval, firstJobNumber, transactions, v);
+    }
+}

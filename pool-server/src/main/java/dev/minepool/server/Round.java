@@ -1,0 +1,39 @@
+package dev.minepool.server;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The mining of one height: the sibling jobs opened for it, and the miners holding a slot of it, who are the
+ * ones told {@code I} when it is won. A round is open until its first valid nonce, then won for good.
+ */
+final class Round {
+    final long height;
+    final byte[] previousHash;
+    final long startedAtMillis;
+    /** The job currently handing out slots; a sibling replaces it when its slots run out. */
+    Job job;
+    long nextExtraNonce;
+    /**
+     * Miners given a slot of this height, so that the win reaches exactly them without scanning every
+     * connection. Set to null once the round is won and they have been told.
+     */
+    Set<Miner> holders = new HashSet<>();
+    boolean won;
+    /** The numbers of the jobs opened for this height, to free them when the height stops being live. */
+    int[] jobNumbers = new int[4];
+    int jobCount;
+
+    Round(long height, byte[] previousHash, long startedAtMillis) {
+        this.height = height;
+        this.previousHash = previousHash;
+        this.startedAtMillis = startedAtMillis;
+    }
+
+    void opened(Job job) {
+        if (jobCount == jobNumbers.length) {
+            jobNumbers = java.util.Arrays.copyOf(jobNumbers, jobCount * 2);
+        }
+        jobNumbers[jobCount++] = job.number;
+    }
+}
