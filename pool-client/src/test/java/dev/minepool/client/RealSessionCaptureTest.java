@@ -1,0 +1,187 @@
+package dev.minepool.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.minepool.protocol.Direction;
+import dev.minepool.protocol.Message;
+import dev.minepool.protocol.MessageDecoder;
+import dev.minepool.protocol.ProofOfWork;
+import dev.minepool.protocol.wireshark.DecodedMessage;
+import dev.minepool.protocol.wireshark.Tshark;
+import dev.minepool.protocol.wireshark.TsharkCapture;
+import dev.minepool.server.PoolConfig;
+import dev.minepool.server.PoolLog;
+import dev.minepool.server.PoolServer;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Wireshark dissector on a real session: the real pool, two real miners and a third connection that
+ * submits a deliberately wrong nonce, captured on the loopback interface with dumpcap and decoded by tshark
+ * with {@code protocol/wireshark/minepool.lua}. Every message type occurs (G T S A I R Q), and the decoded
+ * fields must tell the same story as the session: job numbers follow from T to S to A/R/I on each connection,
+ * names are the miners', and every accepted nonce meets the zero bits over the data the dissector shows.
+ *
+ * <p>Set {@code -Dminepool.keepCaptures=DIR} to keep the capture, to look at it by hand.
+ */
+class RealSessionCaptureTest {
+    private static final int ZERO_BITS = 12;
+    private static final int BLOCKS = 3;
+    private static final Duration HANG_GUARD = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void needsCaptureRights() {
+        TsharkCapture.available().assumeAvailable();
+    }
+
+    @Test
+    void decodesARealPoolSessionWithEveryMessageType() throws Exception {
+        PrintStream silent = new PrintStream(OutputStream.nullOutputStream());
+        PoolConfig config = PoolConfig.forTest(dir.resolve("chain.dat"), ZERO_BITS).withSlotSize(1 << 16)
+                .withMaxBlocks(BLOCKS).withLog(new PoolLog(silent, System.err));
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        Path capture;
+        int poolPort;
+        try (PoolServer pool = new PoolServer(config)) {
+            pool.start();
+            poolPort = pool.port();
+            try (TsharkCapture recording = TsharkCapture.start(poolPort, dir)) {
+                // mallory takes a slot and submits a nonce that does not meet the bits: R. It keeps the
+                // slot, so it is sent I when a real miner wins, and Q when the pool stops.
+                try (Socket mallory = new Socket(InetAddress.getLoopbackAddress(), poolPort)) {
+                    mallory.setSoTimeout((int) HANG_GUARD.toMillis());
+                    MessageDecoder decoder = new MessageDecoder(Direction.SERVER_TO_CLIENT);
+                    OutputStream out = mallory.getOutputStream();
+                    out.write(new Message.GetWork("mallory").toBytes());
+                    Message.Task task = (Message.Task) next(mallory.getInputStream(), decoder);
+                    out.write(new Message.Submit(task.job(), wrongNonce(task)).toBytes());
+                    assertThat(next(mallory.getInputStream(), decoder)).isEqualTo(new Message.Rejected(task.job()));
+
+                    List<Future<MiningSummary>> miners = new ArrayList<>();
+                    for (String name : List.of("alice", "bob")) {
+                        MinerConfig minerConfig = MinerConfig.of(name, "127.0.0.1", poolPort, 1, true);
+                        miners.add(threads.submit(() -> new Miner(minerConfig, silent).run()));
+                    }
+                    assertThat(pool.awaitTermination(HANG_GUARD)).as("the pool mined %d blocks", BLOCKS).isTrue();
+                    for (Future<MiningSummary> miner : miners) {
+                        miner.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
+                    }
+                    // Read mallory's stream to its end, so its I and Q are on the wire before the capture stops.
+                    Message last;
+                    do {
+                        last = next(mallory.getInputStream(), decoder);
+                    } while (last != null && !(last instanceof Message.Quit));
+                }
+                capture = recording.stop();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        keep(capture);
+
+        List<DecodedMessage> messages = Tshark.decode(capture, Tshark.poolPort(poolPort));
+        assertThat(messages).as("every message decodes without expert info")
+                .allSatisfy(m -> assertThat(m.experts()).as("%s", m).isEmpty());
+        assertThat(messages.stream().map(DecodedMessage::type).collect(Collectors.toSet()))
+                .containsExactlyInAnyOrder("G", "T", "S", "A", "I", "R", "Q");
+        assertThat(messages).filteredOn(m -> m.type().equals("A")).hasSize(BLOCKS);
+        assertThat(messages).filteredOn(m -> m.type().equals("G")).extracting(m -> m.text("name"))
+                .containsOnly("alice", "bob", "mallory").contains("alice", "bob", "mallory");
+
+        // Follow each connection (by the miner's port) through the decoded messages.
+        Map<Integer, Map<Long, DecodedMessage>> tasksByMiner = new HashMap<>();
+        Map<Integer, Map<Long, DecodedMessage>> submitsByMiner = new HashMap<>();
+        for (DecodedMessage m : messages) {
+            boolean fromPool = m.from(poolPort);
+            int miner = fromPool ? m.dstPort() : m.srcPort();
+            assertThat(fromPool).as("%s travels the right way", m).isEqualTo(Set.of("T", "A", "I", "R", "Q").contains(m.type()));
+            Map<Long, DecodedMessage> tasks = tasksByMiner.computeIfAbsent(miner, k -> new HashMap<>());
+            Map<Long, DecodedMessage> submits = submitsByMiner.computeIfAbsent(miner, k -> new HashMap<>());
+            switch (m.type()) {
+                case "T" -> {
+                    assertThat(m.number("zero_bits")).isEqualTo(ZERO_BITS);
+                    assertThat(m.number("data_len")).isEqualTo(1024);
+                    tasks.put(m.number("job"), m);
+                }
+                case "S" -> {
+                    assertThat(tasks).as("%s names a job this miner was given", m).containsKey(m.number("job"));
+                    DecodedMessage task = tasks.get(m.number("job"));
+                    assertThat(m.number("nonce")).as("%s lies in its slot", m)
+                            .isBetween(task.number("nonce_first"), task.number("nonce_end") - 1);
+                    submits.put(m.number("job"), m);
+                }
+                case "A", "R" -> {
+                    DecodedMessage submit = submits.get(m.number("job"));
+                    assertThat(submit).as("%s answers an S for the same job", m).isNotNull();
+                    byte[] data = HexFormat.of().parseHex(tasks.get(m.number("job")).hex("data"));
+                    assertThat(ProofOfWork.verify(data, submit.number("nonce"), ZERO_BITS))
+                            .as("%s: the nonce %s meets %d bits", m, submit.summary(), ZERO_BITS)
+                            .isEqualTo(m.type().equals("A"));
+                }
+                case "I" -> assertThat(tasks).as("%s names a job this miner was given", m)
+                        .containsKey(m.number("job"));
+                default -> {
+                }
+            }
+        }
+        assertThat(tasksByMiner).as("three connections").hasSize(3);
+    }
+
+    private static long wrongNonce(Message.Task task) {
+        byte[] data = task.data();
+        for (long n = task.firstNonce(); ; n++) {
+            if (!ProofOfWork.verify(data, n, task.zeroBits())) {
+                return n;
+            }
+        }
+    }
+
+    /** The next message from the pool, or null at end of stream. */
+    private static Message next(InputStream in, MessageDecoder decoder) throws Exception {
+        List<Message> out = new ArrayList<>();
+        byte[] buffer = new byte[1];
+        while (out.isEmpty()) {
+            int n = in.read(buffer);
+            if (n < 0) {
+                return null;
+            }
+            decoder.decode(ByteBuffer.wrap(buffer, 0, n), out);
+        }
+        return out.get(0);
+    }
+
+    private static void keep(Path capture) throws Exception {
+        String keepDir = System.getProperty("minepool.keepCaptures");
+        if (keepDir != null) {
+            Path target = Paths.get(keepDir);
+            Files.createDirectories(target);
+            Files.copy(capture, target.resolve("real-session.pcap"), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
