@@ -49,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RealSessionCaptureTest {
     private static final int ZERO_BITS = 12;
-    private static final int BLOCKS = 3;
+    private static final int BLOCKS = 3; // at least
     private static final Duration HANG_GUARD = Duration.ofSeconds(60);
 
     @TempDir
@@ -64,10 +64,11 @@ class RealSessionCaptureTest {
     void decodesARealPoolSessionWithEveryMessageType() throws Exception {
         PrintStream silent = new PrintStream(OutputStream.nullOutputStream());
         PoolConfig config = PoolConfig.forTest(dir.resolve("chain.dat"), ZERO_BITS).withSlotSize(1 << 16)
-                .withMaxBlocks(BLOCKS).withLog(new PoolLog(silent, System.err));
+                .withLog(new PoolLog(silent, System.err));
         ExecutorService threads = Executors.newFixedThreadPool(2);
         Path capture;
         int poolPort;
+        long blocks;
         try (PoolServer pool = new PoolServer(config)) {
             pool.start();
             poolPort = pool.port();
@@ -84,11 +85,21 @@ class RealSessionCaptureTest {
                     assertThat(next(mallory.getInputStream(), decoder)).isEqualTo(new Message.Rejected(task.job()));
 
                     List<Future<MiningSummary>> miners = new ArrayList<>();
+                    List<CapturedOutput> outputs = new ArrayList<>();
                     for (String name : List.of("alice", "bob")) {
-                        MinerConfig minerConfig = MinerConfig.of(name, "127.0.0.1", poolPort, 1, true);
-                        miners.add(threads.submit(() -> new Miner(minerConfig, silent).run()));
+                        CapturedOutput output = new CapturedOutput();
+                        outputs.add(output);
+                        MinerConfig minerConfig = MinerConfig.of(name, "127.0.0.1", poolPort, 1, false);
+                        miners.add(threads.submit(() -> new Miner(minerConfig, output.stream()).run()));
                     }
-                    assertThat(pool.awaitTermination(HANG_GUARD)).as("the pool mined %d blocks", BLOCKS).isTrue();
+                    // Not --max-blocks: the pool could finish before the second miner connects, and that miner
+                    // would rightly keep retrying. Both must hold work; then the pool stops with Q to everyone.
+                    for (CapturedOutput output : outputs) {
+                        output.awaitLine(" slot ");
+                    }
+                    assertThat(pool.awaitBlocks(BLOCKS, HANG_GUARD)).as("the pool mined %d blocks", BLOCKS).isTrue();
+                    pool.close();
+                    blocks = pool.blocksMined();
                     for (Future<MiningSummary> miner : miners) {
                         miner.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
                     }
@@ -110,7 +121,7 @@ class RealSessionCaptureTest {
                 .allSatisfy(m -> assertThat(m.experts()).as("%s", m).isEmpty());
         assertThat(messages.stream().map(DecodedMessage::type).collect(Collectors.toSet()))
                 .containsExactlyInAnyOrder("G", "T", "S", "A", "I", "R", "Q");
-        assertThat(messages).filteredOn(m -> m.type().equals("A")).hasSize(BLOCKS);
+        assertThat(messages).filteredOn(m -> m.type().equals("A")).hasSize((int) blocks);
         assertThat(messages).filteredOn(m -> m.type().equals("G")).extracting(m -> m.text("name"))
                 .containsOnly("alice", "bob", "mallory").contains("alice", "bob", "mallory");
 
