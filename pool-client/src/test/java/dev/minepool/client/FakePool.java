@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.Direction;
 import dev.minepool.protocol.Message;
-import dev.minepool.protocol.MessageDecoder;
+import dev.minepool.protocol.MessageReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
 
 /**
  * A pool written for the tests: a raw {@link ServerSocket} on 127.0.0.1, port 0, speaking the protocol with
@@ -57,27 +52,21 @@ final class FakePool implements AutoCloseable {
     static final class Connection implements AutoCloseable {
         private final Socket socket;
         private final InputStream in;
-        private final MessageDecoder decoder = new MessageDecoder(Direction.CLIENT_TO_SERVER);
-        private final Deque<Message> received = new ArrayDeque<>();
+        private final MessageReader reader;
 
         Connection(Socket socket) throws IOException {
             this.socket = socket;
             this.in = socket.getInputStream();
+            this.reader = new MessageReader(in, Direction.CLIENT_TO_SERVER);
         }
 
         /** The next message from the miner (waits up to the timeout). */
         Message next() throws IOException {
-            byte[] buffer = new byte[256];
-            while (received.isEmpty()) {
-                int n = in.read(buffer);
-                if (n < 0) {
-                    throw new IOException("the miner closed the connection");
-                }
-                List<Message> out = new ArrayList<>();
-                decoder.decode(ByteBuffer.wrap(buffer, 0, n), out);
-                received.addAll(out);
+            Message message = reader.read();
+            if (message == null) {
+                throw new IOException("the miner closed the connection");
             }
-            return received.poll();
+            return message;
         }
 
         /** The next message, which must be of {@code type}. */
@@ -89,7 +78,7 @@ final class FakePool implements AutoCloseable {
 
         /** Exactly {@code n} raw bytes, as the miner sent them. */
         byte[] readBytes(int n) throws IOException {
-            assertThat(received).as("messages already decoded").isEmpty();
+            assertThat(reader.hasBuffered()).as("bytes already read as messages").isFalse();
             return in.readNBytes(n);
         }
 

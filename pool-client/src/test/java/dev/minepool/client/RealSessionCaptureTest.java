@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.Direction;
 import dev.minepool.protocol.Message;
-import dev.minepool.protocol.MessageDecoder;
+import dev.minepool.protocol.MessageReader;
 import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.protocol.wireshark.DecodedMessage;
 import dev.minepool.protocol.wireshark.Tshark;
@@ -12,12 +12,10 @@ import dev.minepool.protocol.wireshark.TsharkCapture;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.PoolLog;
 import dev.minepool.server.PoolServer;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -77,12 +75,12 @@ class RealSessionCaptureTest {
                 // slot, so it is sent I when a real miner wins, and Q when the pool stops.
                 try (Socket mallory = new Socket(InetAddress.getLoopbackAddress(), poolPort)) {
                     mallory.setSoTimeout((int) HANG_GUARD.toMillis());
-                    MessageDecoder decoder = new MessageDecoder(Direction.SERVER_TO_CLIENT);
+                    MessageReader reader = new MessageReader(mallory.getInputStream(), Direction.SERVER_TO_CLIENT);
                     OutputStream out = mallory.getOutputStream();
                     out.write(new Message.GetWork("mallory").toBytes());
-                    Message.Task task = (Message.Task) next(mallory.getInputStream(), decoder);
+                    Message.Task task = (Message.Task) reader.read();
                     out.write(new Message.Submit(task.job(), wrongNonce(task)).toBytes());
-                    assertThat(next(mallory.getInputStream(), decoder)).isEqualTo(new Message.Rejected(task.job()));
+                    assertThat(reader.read()).isEqualTo(new Message.Rejected(task.job()));
 
                     List<Future<MiningSummary>> miners = new ArrayList<>();
                     List<CapturedOutput> outputs = new ArrayList<>();
@@ -106,7 +104,7 @@ class RealSessionCaptureTest {
                     // Read mallory's stream to its end, so its I and Q are on the wire before the capture stops.
                     Message last;
                     do {
-                        last = next(mallory.getInputStream(), decoder);
+                        last = reader.read();
                     } while (last != null && !(last instanceof Message.Quit));
                 }
                 capture = recording.stop();
@@ -171,20 +169,6 @@ class RealSessionCaptureTest {
                 return n;
             }
         }
-    }
-
-    /** The next message from the pool, or null at end of stream. */
-    private static Message next(InputStream in, MessageDecoder decoder) throws Exception {
-        List<Message> out = new ArrayList<>();
-        byte[] buffer = new byte[1];
-        while (out.isEmpty()) {
-            int n = in.read(buffer);
-            if (n < 0) {
-                return null;
-            }
-            decoder.decode(ByteBuffer.wrap(buffer, 0, n), out);
-        }
-        return out.get(0);
     }
 
     private static void keep(Path capture) throws Exception {

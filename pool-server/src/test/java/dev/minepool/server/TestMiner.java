@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.Direction;
 import dev.minepool.protocol.Message;
-import dev.minepool.protocol.MessageDecoder;
+import dev.minepool.protocol.MessageReader;
 import dev.minepool.protocol.ProofOfWork;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,10 +12,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 
 /** A hand-written miner over a plain blocking socket: writes raw bytes, reads messages with a timeout. */
 final class TestMiner implements AutoCloseable {
@@ -25,9 +21,7 @@ final class TestMiner implements AutoCloseable {
     final Socket socket;
     private final InputStream in;
     private final OutputStream out;
-    private final MessageDecoder decoder = new MessageDecoder(Direction.SERVER_TO_CLIENT);
-    private final ArrayDeque<Message> received = new ArrayDeque<>();
-    private final byte[] buffer = new byte[8192];
+    private final MessageReader reader;
 
     TestMiner(int port) throws IOException {
         this(port, 0);
@@ -44,6 +38,7 @@ final class TestMiner implements AutoCloseable {
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();
         out = socket.getOutputStream();
+        reader = new MessageReader(in, Direction.SERVER_TO_CLIENT);
     }
 
     TestMiner send(Message message) throws IOException {
@@ -58,16 +53,11 @@ final class TestMiner implements AutoCloseable {
 
     /** The next message from the pool; fails the test if none comes within the hang guard. */
     Message read() throws IOException {
-        while (received.isEmpty()) {
-            int n = in.read(buffer);
-            if (n < 0) {
-                throw new IOException("the pool closed the connection");
-            }
-            List<Message> out = new ArrayList<>();
-            decoder.decode(ByteBuffer.wrap(buffer, 0, n), out);
-            received.addAll(out);
+        Message message = reader.read();
+        if (message == null) {
+            throw new IOException("the pool closed the connection");
         }
-        return received.removeFirst();
+        return message;
     }
 
     <T extends Message> T read(Class<T> type) throws IOException {
@@ -83,13 +73,13 @@ final class TestMiner implements AutoCloseable {
 
     /** Whether the pool closed the connection (EOF or reset) with nothing more to say; any message fails. */
     boolean closedByPool() throws IOException {
-        if (!received.isEmpty()) {
-            throw new AssertionError("expected the connection to close, but the pool sent " + received.peek());
+        if (reader.hasBuffered()) {
+            throw new AssertionError("expected the connection to close, but the pool sent " + reader.read());
         }
         try {
-            int n = in.read(buffer);
+            int n = in.read(new byte[1]);
             if (n > 0) {
-                throw new AssertionError("expected the connection to close, but the pool sent " + n + " bytes");
+                throw new AssertionError("expected the connection to close, but the pool sent more bytes");
             }
             return n < 0;
         } catch (SocketTimeoutException e) {
