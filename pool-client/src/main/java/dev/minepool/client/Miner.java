@@ -47,6 +47,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Miner {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the reader gets, after a write failed, to deliver what the pool sent before it closed. */
+    static final Duration WRITE_FAILURE_GRACE = Duration.ofSeconds(1);
     private static final int READ_BUFFER = 8192;
     private static final int HASH_PREFIX_BYTES = 6;
 
@@ -62,6 +64,9 @@ public final class Miner {
     private Rig rig;
     private long connectionId;
     private OutputStream toPool;
+    /** Set when a write to the current connection failed: the pool is gone, but what it said last still counts. */
+    private IOException writeFailure;
+    private long writeFailedAt;
     private SlotSearch search;
     private Submitted awaiting;
     private long submitted;
@@ -226,6 +231,7 @@ public final class Miner {
         try {
             InputStream in = socket.getInputStream();
             toPool = socket.getOutputStream();
+            writeFailure = null;
             Thread reader = new Thread(() -> read(in, id), "miner-reader-" + id);
             reader.setDaemon(true);
             reader.start();
@@ -234,11 +240,17 @@ public final class Miner {
             long reportEvery = config.reportEvery().toNanos();
             long nextReport = System.nanoTime() + reportEvery;
             while (true) {
+                if (writeFailure != null && System.nanoTime() - writeFailedAt > WRITE_FAILURE_GRACE.toNanos()) {
+                    return new Ending(true, describe(writeFailure), false);
+                }
                 long wait = nextReport - System.nanoTime();
                 if (wait <= 0) {
                     reportHashRate();
                     nextReport += reportEvery;
                     continue;
+                }
+                if (writeFailure != null) {
+                    wait = Math.min(wait, Math.max(1, writeFailedAt + WRITE_FAILURE_GRACE.toNanos() - System.nanoTime()));
                 }
                 Event event = events.poll(wait, TimeUnit.NANOSECONDS);
                 Ending ending = event == null ? null : handle(event, id);
@@ -393,9 +405,23 @@ public final class Miner {
         send(new Message.GetWork(config.name()));
     }
 
-    private void send(Message message) throws IOException {
-        toPool.write(message.toBytes());
-        toPool.flush();
+    /**
+     * Sends a message to the pool. A failed write does not end the connection at once: a pool that says
+     * {@code Q} and closes can make our next {@code G} fail with a broken pipe while its {@code Q} (or an
+     * {@code A}) still waits for the reader thread. Those are still handled; the connection ends when the reader
+     * reaches the end of the stream, or {@link #WRITE_FAILURE_GRACE} after the failure.
+     */
+    private void send(Message message) {
+        if (writeFailure != null) {
+            return; // the pool is gone; nothing more is sent on this connection
+        }
+        try {
+            toPool.write(message.toBytes());
+            toPool.flush();
+        } catch (IOException e) {
+            writeFailure = e;
+            writeFailedAt = System.nanoTime();
+        }
     }
 
     private void reportHashRate() {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the accounting checked. The server is a test-scoped dependency only; the miner's main code never sees it.
  */
 class EndToEndTest {
-    private static final Duration HANG_GUARD = Duration.ofSeconds(60);
+    private static final Duration HANG_GUARD = Duration.ofSeconds(20);
     private static final List<String> NAMES = List.of("alice", "bob", "carol");
 
     @Test
@@ -64,7 +64,13 @@ class EndToEndTest {
             // The pool said Q to everyone, so every miner ends by itself with its summary.
             Map<String, Long> coins = new HashMap<>();
             for (int i = 0; i < NAMES.size(); i++) {
-                MiningSummary summary = miners.get(i).get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
+                MiningSummary summary;
+                try {
+                    summary = miners.get(i).get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError(NAMES.get(i) + " did not stop after the pool's Q; it printed:\n"
+                            + outputs.get(NAMES.get(i)).text() + "\nthreads:\n" + threadDump(), e);
+                }
                 coins.put(NAMES.get(i), summary.coins());
                 assertThat(summary.rejected()).as("%s had no nonce rejected", NAMES.get(i)).isZero();
             }
@@ -103,5 +109,17 @@ class EndToEndTest {
             }
         }
         assertThat(slotOwners).hasSizeGreaterThanOrEqualTo(blocks);
+    }
+
+    /** Where every thread is, for the message of a test that hung: it is what finds the race. */
+    private static String threadDump() {
+        StringBuilder dump = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            dump.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+            for (StackTraceElement frame : stack) {
+                dump.append("    at ").append(frame).append('\n');
+            }
+        });
+        return dump.toString();
     }
 }

@@ -55,6 +55,8 @@ public final class PoolServer implements AutoCloseable {
     /** How long shutdown waits for Q and other queued bytes to reach slow miners. */
     private static final Duration FLUSH_ON_CLOSE = Duration.ofSeconds(2);
     private static final Duration STOP_WAIT = Duration.ofSeconds(15);
+    /** Set by the loop thread when it starts saying goodbye: connections are half-closed after their Q. */
+    private boolean shuttingDown;
     /** How long accepting pauses after accept() fails (out of file descriptors). */
     private static final Duration ACCEPT_PAUSE = Duration.ofMillis(100);
 
@@ -591,9 +593,28 @@ public final class PoolServer implements AutoCloseable {
             return;
         }
         if (miner.closeWhenFlushed) {
-            close(miner);
+            closeAfterGoodbye(miner);
         } else {
             miner.key.interestOps(SelectionKey.OP_READ);
+        }
+    }
+
+    /**
+     * Ends a connection whose last bytes (a Q) have been written. While the pool shuts down, it half-closes
+     * instead (FIN after the Q) and keeps reading until the miner closes its side or the flush deadline passes:
+     * a miner that sent G at the same moment would otherwise get a reset, which can cost it the Q still unread
+     * in its socket, and it would then take the pool for crashed and keep retrying.
+     */
+    private void closeAfterGoodbye(Miner miner) {
+        if (!shuttingDown) {
+            close(miner);
+            return;
+        }
+        try {
+            miner.channel.shutdownOutput();
+            miner.key.interestOps(SelectionKey.OP_READ);
+        } catch (IOException | RuntimeException e) {
+            close(miner);
         }
     }
 
@@ -679,6 +700,7 @@ public final class PoolServer implements AutoCloseable {
 
     /** Q to everyone, a bounded wait for the bytes to leave, then every channel and the chain file closed. */
     private void shutdown() {
+        shuttingDown = true;
         try {
             if (listener != null) {
                 listener.close(); // no new miners while the others are told goodbye
@@ -694,7 +716,7 @@ public final class PoolServer implements AutoCloseable {
                 if (!miner.closed) {
                     miner.closeWhenFlushed = true;
                     if (!miner.hasOutgoing()) {
-                        close(miner);
+                        closeAfterGoodbye(miner);
                     }
                 }
             }
