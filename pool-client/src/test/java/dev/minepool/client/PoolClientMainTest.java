@@ -3,6 +3,7 @@ package dev.minepool.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.Message;
+import dev.minepool.protocol.Protocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -227,6 +228,35 @@ class PoolClientMainTest {
     void engineDigestIsUsedWhenAskedForEvenWithTheVectorModule() throws Exception {
         firstGetWork(true, "--name", "alice", "--threads", "1", "--engine", "digest");
         assertThat(out.text()).contains("1 thread, engine digest").doesNotContain("not loaded");
+    }
+
+    @Test
+    void theVectorEngineSubmitsTheWorkedVectorNonceAndStopsOnInvalidation() throws Exception {
+        byte[] data = new byte[Protocol.DEFAULT_DATA_SIZE];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) i;
+        }
+        try (FakePool pool = new FakePool()) {
+            Future<Integer> client = startClient("--name", "alice", "--threads", "1", "--port",
+                    String.valueOf(pool.port()), "--host", "127.0.0.1");
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                miner.send(new Message.Task(7, 0, 1 << 16, 16, data));
+                Message.Submit submit = miner.next(Message.Submit.class);
+                assertThat(submit.nonce()).as("the worked vector's first nonce at 16 bits").isEqualTo(5713);
+                miner.send(new Message.Accepted(7));
+                miner.next(Message.GetWork.class);
+                // the whole nonce space at a difficulty no hash meets: only the I can end this search
+                miner.send(new Message.Task(8, 0, Protocol.NONCE_SPACE, 255, data));
+                out.awaitLine("job 8 slot 0");
+                miner.send(new Message.Invalidated(8));
+                assertThat(miner.next()).as("new work asked for after I").isInstanceOf(Message.GetWork.class);
+                miner.send(new Message.Quit());
+                assertThat(client.get(10, TimeUnit.SECONDS)).isZero();
+            }
+        }
+        assertThat(out.text()).contains("1 thread, engine vector", "accepted: +1 coin");
+        assertThat(errors()).isEmpty();
     }
 
     @Test
