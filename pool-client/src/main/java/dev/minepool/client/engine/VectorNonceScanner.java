@@ -65,8 +65,12 @@ public final class VectorNonceScanner implements NonceScanner {
         }
     };
 
-    /** The widest the CPU does well: 16 lanes with AVX-512, 8 with AVX2. */
-    static final VectorSpecies<Integer> SPECIES = IntVector.SPECIES_PREFERRED;
+    /**
+     * The widest the CPU does well: 16 lanes with AVX-512, 8 with AVX2. At most 16, so that the hit bits of
+     * both vectors fit in one long (wider vectors exist only on some ARM SVE machines).
+     */
+    static final VectorSpecies<Integer> SPECIES = IntVector.SPECIES_PREFERRED.length() > 16 ? IntVector.SPECIES_512
+            : IntVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     /** Nonces per step: two vectors. {@link #STOP_CHECK_INTERVAL} is a multiple of it. */
     private static final int STEP = 2 * LANES;
