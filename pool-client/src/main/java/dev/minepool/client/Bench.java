@@ -7,16 +7,19 @@ import dev.minepool.protocol.ScanEngine;
 import java.io.PrintStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code bench}: how fast this machine mines, without a pool. The hashing threads search a synthetic 1024-byte
- * job at an unreachable difficulty for a fixed time; in the same run, one thread measures how many raw SHA-256
- * compressions per second {@link MessageDigest} does over a large buffer. One nonce needs one compression
- * after the midstate, so nonces per second per thread divided by that rate says how much of the raw speed the
- * hot loop keeps (1.0 would be nothing but compressions).
+ * {@code bench}: how fast this machine mines, without a pool. Each engine searches a synthetic 1024-byte job at
+ * an unreachable difficulty for a fixed time, first on one thread, then on all of them; before that, one
+ * thread measures how many raw SHA-256 compressions per second {@link MessageDigest} does over a large buffer.
+ * One nonce needs one compression after the midstate, so nonces per second per thread divided by that rate
+ * says how much of the raw speed an engine keeps (1.0 would be nothing but compressions; the vector engine can
+ * pass it, because it hashes many nonces per instruction where the raw rate is one block at a time).
  */
 final class Bench {
     /** A zero-bit count no hash can reach, so the search never stops early. */
@@ -25,38 +28,65 @@ final class Bench {
     private static final int RAW_BUFFER = 1 << 20;
     /** The raw measurement needs no more than this to be steady, and it runs while no thread hashes. */
     private static final Duration RAW_MAX = Duration.ofSeconds(2);
+    /**
+     * Each engine first mines this long unmeasured on one thread, so that the JIT has compiled its hot loop
+     * before the one-thread run; otherwise that run pays for the compilation (the vector engine runs a hundred
+     * times slower before C2 has compiled it) and the all-threads run looks like it scales better than it does.
+     */
+    static final Duration WARM_UP = Duration.ofSeconds(1);
 
-    private final ScanEngine engine;
+    private final List<ScanEngine> engines;
     private final int threads;
     private final Duration duration;
     private final Console console;
 
-    Bench(ScanEngine engine, int threads, Duration duration, PrintStream out) {
-        this.engine = engine;
+    /**
+     * @param engines the engines to measure, in this order
+     * @param threads the most threads: each engine runs on one thread, then on this many (if more than one)
+     * @param duration how long each run mines
+     */
+    Bench(List<ScanEngine> engines, int threads, Duration duration, PrintStream out) {
+        this.engines = List.copyOf(engines);
         this.threads = threads;
         this.duration = duration;
         this.console = new Console(out, false);
     }
 
-    /** The result, for tests and for the lines printed. */
-    record Result(long hashes, long[] hashesPerThread, Duration elapsed, double compressionsPerSecond) {
-        double hashesPerSecond() {
-            return HashRate.perSecond(hashes, elapsed.toNanos());
+    /** One run of one engine on some threads. */
+    record Run(String engine, long[] hashesPerThread, Duration elapsed, double compressionsPerSecond) {
+        int threads() {
+            return hashesPerThread.length;
         }
 
+        long hashes() {
+            long total = 0;
+            for (long h : hashesPerThread) {
+                total += h;
+            }
+            return total;
+        }
+
+        double hashesPerSecond() {
+            return HashRate.perSecond(hashes(), elapsed.toNanos());
+        }
+
+        /** Nonces per second per thread over raw compressions per second on one thread. */
         double perThreadRatio() {
-            return hashesPerSecond() / hashesPerThread.length / compressionsPerSecond;
+            return hashesPerSecond() / threads() / compressionsPerSecond;
         }
     }
 
-    Result run() throws InterruptedException {
+    /** Every run, in the order printed: for each engine, one thread, then all threads. */
+    List<Run> run() throws InterruptedException {
         byte[] data = new byte[Protocol.DEFAULT_DATA_SIZE];
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) i;
         }
-        console.info("bench: %d %s of the %s engine on a synthetic %d-byte job at %d zero bits (unreachable), "
-                + "for %s", threads, threads == 1 ? "thread" : "threads", engine.name(), data.length,
-                UNREACHABLE_ZERO_BITS, HashRate.format(duration));
+        List<Integer> threadCounts = threads == 1 ? List.of(1) : List.of(1, threads);
+        console.info("bench: %s %s on %s each, a synthetic %d-byte job at %d zero bits (unreachable), %s per run "
+                + "after %s of warm-up", engines.size() == 1 ? "the engine" : "the engines", names(),
+                threads == 1 ? "1 thread" : "1 and " + threads + " threads", data.length, UNREACHABLE_ZERO_BITS,
+                HashRate.format(duration), HashRate.format(WARM_UP));
 
         Duration rawTime = duration.compareTo(RAW_MAX) < 0 ? duration : RAW_MAX;
         double compressions = rawCompressionsPerSecond(rawTime);
@@ -65,31 +95,51 @@ final class Bench {
 
         // slot size 2^32: the whole nonce space, which no machine exhausts in a bench
         Message.Task task = new Message.Task(0, 0, Protocol.NONCE_SPACE, UNREACHABLE_ZERO_BITS, data);
+        List<Run> runs = new ArrayList<>();
+        Run best = null;
+        for (ScanEngine engine : engines) {
+            Run single = null;
+            measure(engine, 1, task, compressions, WARM_UP);
+            for (int count : threadCounts) {
+                Run run = measure(engine, count, task, compressions, duration);
+                runs.add(run);
+                double[] rates = new double[count];
+                for (int i = 0; i < count; i++) {
+                    rates[i] = HashRate.perSecond(run.hashesPerThread()[i], run.elapsed().toNanos());
+                }
+                String scaling = single == null ? ""
+                        : String.format(Locale.ROOT, ", %.2fx one thread", run.hashesPerSecond()
+                                / single.hashesPerSecond());
+                console.info("%s, %d %s: %s = %s of the raw SHA-256 rate per thread%s", engine.name(), count,
+                        count == 1 ? "thread" : "threads", HashRate.format(run.hashesPerSecond(), rates),
+                        ratio(run.perThreadRatio()), scaling);
+                if (single == null) {
+                    single = run;
+                    if (best == null || run.hashesPerSecond() > best.hashesPerSecond()) {
+                        best = run;
+                    }
+                }
+            }
+        }
+        if (engines.size() > 1 && best != null) {
+            console.info("fastest: the %s engine, %s of the raw SHA-256 rate on one thread", best.engine(),
+                    ratio(best.perThreadRatio()));
+        }
+        return runs;
+    }
+
+    private static Run measure(ScanEngine engine, int count, Message.Task task, double compressions,
+            Duration duration) throws InterruptedException {
         CountDownLatch ended = new CountDownLatch(1);
-        long[] perThread;
-        long elapsed;
-        try (Rig rig = new Rig(engine, threads)) {
+        try (Rig rig = new Rig(engine, count)) {
             long start = System.nanoTime();
             SlotSearch search = rig.start(task, s -> ended.countDown());
             ended.await(duration.toNanos(), TimeUnit.NANOSECONDS);
             search.stop();
             ended.await();
-            elapsed = System.nanoTime() - start;
-            perThread = rig.hashesPerThread();
+            long elapsed = System.nanoTime() - start;
+            return new Run(engine.name(), rig.hashesPerThread(), Duration.ofNanos(elapsed), compressions);
         }
-        long total = 0;
-        double[] rates = new double[perThread.length];
-        for (int i = 0; i < perThread.length; i++) {
-            total += perThread[i];
-            rates[i] = HashRate.perSecond(perThread[i], elapsed);
-        }
-        Result result = new Result(total, perThread, Duration.ofNanos(elapsed), compressions);
-        console.info("hash rate %s: %d nonces in %s", HashRate.format(result.hashesPerSecond(), rates), total,
-                HashRate.format(result.elapsed()));
-        console.info("per thread %s = %s of the raw SHA-256 compression rate (%s compressions/s)",
-                HashRate.format(result.hashesPerSecond() / threads),
-                String.format(Locale.ROOT, "%.2f", result.perThreadRatio()), millions(compressions));
-        return result;
     }
 
     /** SHA-256 64-byte blocks per second on this thread: {@code update} over a 1 MiB buffer, repeatedly. */
@@ -107,6 +157,18 @@ final class Bench {
         } while (now < deadline);
         digest.digest();
         return (double) (bytes / SHA256_BLOCK) * 1e9 / (now - start);
+    }
+
+    private String names() {
+        List<String> names = new ArrayList<>();
+        for (ScanEngine engine : engines) {
+            names.add(engine.name());
+        }
+        return String.join(", ", names);
+    }
+
+    private static String ratio(double ratio) {
+        return String.format(Locale.ROOT, "%.2f", ratio);
     }
 
     private static String millions(double perSecond) {

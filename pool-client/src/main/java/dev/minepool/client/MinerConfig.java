@@ -10,7 +10,8 @@ import java.time.Duration;
  *
  * @param name the miner name sent in {@code G} (1 to 10 bytes of UTF-8)
  * @param threads the number of hashing threads
- * @param engine how nonces are hashed (the digest engine by default; a later engine plugs in here)
+ * @param engine how nonces are hashed ({@code --engine}: the vector engine when the JVM has the Vector API,
+ *        the digest engine otherwise)
  * @param quiet print only hits, answers and the summary
  * @param retryBase the first wait before reconnecting; doubled on every failed attempt
  * @param retryMax the longest wait between two attempts
@@ -43,8 +44,14 @@ public record MinerConfig(String name, String host, int port, int threads, ScanE
 
     /** The defaults the command line starts from: digest engine, retry 1 s doubling to 30 s, rate every 10 s. */
     public static MinerConfig of(String name, String host, int port, int threads, boolean quiet) {
-        return new MinerConfig(name, host, port, threads, DigestNonceScanner.ENGINE, quiet, DEFAULT_RETRY_BASE,
-                DEFAULT_RETRY_MAX, DEFAULT_REPORT_EVERY);
+        return of(name, host, port, threads, DigestNonceScanner.ENGINE, quiet);
+    }
+
+    /** The same defaults with the engine chosen by {@code --engine}. */
+    public static MinerConfig of(String name, String host, int port, int threads, ScanEngine engine,
+            boolean quiet) {
+        return new MinerConfig(name, host, port, threads, engine, quiet, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX,
+                DEFAULT_REPORT_EVERY);
     }
 
     /** The wait before attempt {@code attempt} (1, 2, ...): the base doubled each time, up to the maximum. */

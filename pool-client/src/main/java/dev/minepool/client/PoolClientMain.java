@@ -1,9 +1,8 @@
 package dev.minepool.client;
 
-import dev.minepool.protocol.DigestNonceScanner;
+import dev.minepool.client.engine.EngineChoice;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.Protocol;
-import dev.minepool.protocol.ScanEngine;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -26,9 +26,8 @@ public final class PoolClientMain {
     static final int EXIT_USAGE = 2;
     /** The file the miner name is read from when {@code --name} is not given, in the working directory. */
     static final String NAME_FILE = "my_id";
-    static final int DEFAULT_BENCH_SECONDS = 10;
+    static final int DEFAULT_BENCH_SECONDS = 5;
     private static final int MAX_THREADS = 1024;
-    private static final ScanEngine ENGINE = DigestNonceScanner.ENGINE;
 
     /** Set by the Ctrl-C hook: main must not call System.exit then, which would block behind the hook. */
     private static volatile boolean shuttingDown;
@@ -72,12 +71,18 @@ public final class PoolClientMain {
      * @param started called with the miner before it starts, so that it can be stopped from elsewhere
      */
     static int run(String[] args, PrintStream out, PrintStream err, Path workDir, Consumer<Miner> started) {
+        return run(args, out, err, workDir, started, EngineChoice::vectorModulePresent);
+    }
+
+    /** @param vectorModule whether the Vector API module is loaded (tests say no without restarting the JVM) */
+    static int run(String[] args, PrintStream out, PrintStream err, Path workDir, Consumer<Miner> started,
+            BooleanSupplier vectorModule) {
         try {
             if (args.length > 0 && args[0].equals("bench")) {
-                return bench(new Arguments(args, 1), out);
+                return bench(new Arguments(args, 1), out, vectorModule);
             }
             Arguments arguments = new Arguments(args, 0);
-            MinerConfig config = mineOptions(arguments, workDir, out);
+            MinerConfig config = mineOptions(arguments, workDir, out, vectorModule);
             if (config == null) {
                 return EXIT_OK; // --help
             }
@@ -95,8 +100,10 @@ public final class PoolClientMain {
     }
 
     /** The mining options, or null when --help was printed. */
-    private static MinerConfig mineOptions(Arguments args, Path workDir, PrintStream out) throws UsageException {
+    private static MinerConfig mineOptions(Arguments args, Path workDir, PrintStream out,
+            BooleanSupplier vectorModule) throws UsageException {
         String host = "localhost";
+        EngineChoice engine = EngineChoice.AUTO;
         int port = Protocol.DEFAULT_PORT;
         int threads = Runtime.getRuntime().availableProcessors();
         String name = null;
@@ -112,6 +119,7 @@ public final class PoolClientMain {
                 case "--port" -> port = args.intValue(option, 1, 0xFFFF);
                 case "--threads" -> threads = args.intValue(option, 1, MAX_THREADS);
                 case "--name" -> name = args.value(option);
+                case "--engine" -> engine = args.engineValue(option);
                 case "--quiet" -> {
                     args.noValue(option);
                     quiet = true;
@@ -128,12 +136,26 @@ public final class PoolClientMain {
             source = NAME_FILE;
         }
         checkName(name, source);
-        return MinerConfig.of(name, host, port, threads, quiet);
+        EngineChoice.Selection selection = select(engine, vectorModule);
+        if (selection.note() != null) {
+            new Console(out, quiet).info("%s", selection.note());
+        }
+        return MinerConfig.of(name, host, port, threads, selection.engine(), quiet);
     }
 
-    private static int bench(Arguments args, PrintStream out) throws UsageException {
+    private static EngineChoice.Selection select(EngineChoice choice, BooleanSupplier vectorModule)
+            throws UsageException {
+        try {
+            return choice.select(vectorModule);
+        } catch (EngineChoice.UnavailableException e) {
+            throw new UsageException(e.getMessage(), false);
+        }
+    }
+
+    private static int bench(Arguments args, PrintStream out, BooleanSupplier vectorModule) throws UsageException {
         double seconds = DEFAULT_BENCH_SECONDS;
         int threads = Runtime.getRuntime().availableProcessors();
+        EngineChoice engine = EngineChoice.AUTO;
         while (args.hasNext()) {
             String option = args.next();
             switch (option) {
@@ -143,11 +165,18 @@ public final class PoolClientMain {
                 }
                 case "--seconds" -> seconds = args.secondsValue(option);
                 case "--threads" -> threads = args.intValue(option, 1, MAX_THREADS);
+                case "--engine" -> engine = args.engineValue(option);
                 default -> throw args.unknown(option);
             }
         }
+        EngineChoice.Selection selection = select(engine, vectorModule); // says why when vector is missing
+        if (selection.note() != null) {
+            new Console(out, false).info("%s", selection.note());
+        }
         try {
-            new Bench(ENGINE, threads, Duration.ofNanos((long) (seconds * 1e9)), out).run();
+            new Bench(engine.engines(vectorModule), threads, Duration.ofNanos((long) (seconds * 1e9)), out).run();
+        } catch (EngineChoice.UnavailableException e) {
+            throw new UsageException(e.getMessage(), false); // select above has already refused it
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -189,7 +218,7 @@ public final class PoolClientMain {
         int processors = Runtime.getRuntime().availableProcessors();
         return """
                 usage: minepool client [options]
-                       minepool client bench [--seconds S] [--threads N]
+                       minepool client bench [--seconds S] [--threads N] [--engine E]
 
                 Mines for a minepool pool until the pool says goodbye or Ctrl-C, then prints a summary.
 
@@ -199,13 +228,17 @@ public final class PoolClientMain {
                   --threads N    hashing threads (default: available processors, %d here)
                   --name NAME    the miner name the pool credits, 1 to 10 bytes of UTF-8
                                  (default: the first line of the file %s in this directory)
+                  --engine E     how nonces are hashed: auto (default: vector when the JVM has the Vector API,
+                                 else digest), vector (needs java --add-modules jdk.incubator.vector, which
+                                 bin/minepool passes) or digest (MessageDigest, any JVM)
                   --quiet        print only hits, the pool's answers and the summary
                   -h, --help     this help
 
-                bench: mines a synthetic 1024-byte job at unreachable difficulty, no pool needed, and prints
-                the hash rate next to this machine's raw SHA-256 compression rate.
-                  --seconds S    how long to mine (default %d)
-                  --threads N    hashing threads (default: available processors, %d here)
+                bench: mines a synthetic 1024-byte job at unreachable difficulty, no pool needed, on 1 thread
+                and then on N, and prints each hash rate next to this machine's raw SHA-256 compression rate.
+                  --seconds S    how long each run mines (default %d)
+                  --threads N    hashing threads of the second run (default: available processors, %d here)
+                  --engine E     auto (default: every engine this JVM can run), vector or digest
                 """.formatted(Protocol.DEFAULT_PORT, processors, NAME_FILE, DEFAULT_BENCH_SECONDS, processors);
     }
 
@@ -260,6 +293,15 @@ public final class PoolClientMain {
             if (inlineValue != null) {
                 throw new UsageException(option + " takes no value", true);
             }
+        }
+
+        EngineChoice engineValue(String option) throws UsageException {
+            String value = value(option);
+            EngineChoice choice = EngineChoice.parse(value);
+            if (choice == null) {
+                throw new UsageException(option + " needs auto, vector or digest, not '" + value + "'", true);
+            }
+            return choice;
         }
 
         int intValue(String option, int min, int max) throws UsageException {

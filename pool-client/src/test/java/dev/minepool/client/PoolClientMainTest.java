@@ -3,6 +3,7 @@ package dev.minepool.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.Message;
+import dev.minepool.protocol.Protocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,8 +41,14 @@ class PoolClientMainTest {
         return executor.submit(() -> PoolClientMain.run(args, out.stream(), err, workDir));
     }
 
+    /** The client in a JVM that has (or, as far as the client can tell, has not) the Vector API module. */
+    private int runClient(boolean vectorModule, String... args) throws Exception {
+        return executor.submit(() -> PoolClientMain.run(args, out.stream(), err, workDir, miner -> {
+        }, () -> vectorModule)).get(20, TimeUnit.SECONDS);
+    }
+
     private int runClient(String... args) throws Exception {
-        return startClient(args).get(10, TimeUnit.SECONDS);
+        return startClient(args).get(20, TimeUnit.SECONDS);
     }
 
     private String errors() {
@@ -50,12 +57,18 @@ class PoolClientMainTest {
 
     /** Runs the client against a fake pool, returns the raw G it sent first, then ends it with Q. */
     private byte[] firstGetWork(String... options) throws Exception {
+        return firstGetWork(true, options);
+    }
+
+    private byte[] firstGetWork(boolean vectorModule, String... options) throws Exception {
         try (FakePool pool = new FakePool()) {
             String[] args = new String[options.length + 4];
             System.arraycopy(options, 0, args, 0, options.length);
             System.arraycopy(new String[] {"--port", String.valueOf(pool.port()), "--host", "127.0.0.1"}, 0, args,
                     options.length, 4);
-            Future<Integer> client = startClient(args);
+            Future<Integer> client = executor.submit(() -> PoolClientMain.run(args, out.stream(), err, workDir,
+                    m -> {
+                    }, () -> vectorModule));
             try (FakePool.Connection miner = pool.accept()) {
                 byte[] getWork = miner.readBytes(Message.GetWork.LENGTH);
                 miner.send(new Message.Quit());
@@ -93,7 +106,7 @@ class PoolClientMainTest {
     @Test
     void quitEndsTheClientWithExitZeroAndASummary() throws Exception {
         firstGetWork("--name", "alice", "--threads", "2");
-        assertThat(out.text()).contains("minepool miner alice -> 127.0.0.1:", "2 threads", "engine digest",
+        assertThat(out.text()).contains("minepool miner alice -> 127.0.0.1:", "2 threads", "engine vector",
                 "the pool said goodbye (Q)");
         assertThat(out.lines().get(out.lines().size() - 1))
                 .contains("summary: ran ", "hashes, average ", "blocks submitted 0, accepted 0, rejected 0",
@@ -143,6 +156,8 @@ class PoolClientMainTest {
         "mine                   | unexpected argument 'mine'",
         "bench --seconds 0      | --seconds needs a number of seconds above 0",
         "bench --name alice     | unknown option '--name'",
+        "--engine fast          | --engine needs auto, vector or digest, not 'fast'",
+        "bench --engine=        | --engine needs auto, vector or digest, not ''",
     })
     void badOptionsExitTwoWithOneClearLine(String args, String message) throws Exception {
         assertThat(runClient(args.split(" "))).isEqualTo(2);
@@ -156,19 +171,92 @@ class PoolClientMainTest {
         assertThat(runClient("--help")).isZero();
         assertThat(out.text()).contains("--host H", "default localhost", "--port N", "default 3333",
                 "--threads N", "default: available processors", "--name NAME", "my_id", "--quiet", "--help",
-                "bench", "--seconds S", "default 10");
+                "bench", "--seconds S", "default 5", "--engine E", "auto", "vector", "digest");
     }
 
     @Test
-    void benchPrintsTheHashRateNextToTheRawCompressionRate() throws Exception {
-        assertThat(runClient("bench", "--seconds", "0.3", "--threads", "2")).isZero();
-        assertThat(out.text()).contains("bench: 2 threads of the digest engine on a synthetic 1024-byte job at 255 "
-                + "zero bits");
+    void benchMeasuresEveryEngineOnOneThreadAndOnAllNextToTheRawCompressionRate() throws Exception {
+        assertThat(runClient("bench", "--seconds", "0.2", "--threads", "2")).isZero();
+        assertThat(out.text()).contains("bench: the engines vector, digest on 1 and 2 threads each, a synthetic "
+                + "1024-byte job at 255 zero bits");
         assertThat(out.awaitLine("raw SHA-256: ")).matches(".*[0-9.]+ M compressions/s on one thread.*");
-        assertThat(out.awaitLine("hash rate ")).matches(".*hash rate [0-9.]+ [kMG]?H/s \\([0-9.]+, [0-9.]+ per "
-                + "thread\\): [1-9]\\d* nonces in .*");
-        assertThat(out.awaitLine("per thread ")).matches(".*per thread [0-9.]+ [kMG]?H/s = [0-9.]+ of the raw "
-                + "SHA-256 compression rate.*");
+        for (String engine : new String[] {"vector", "digest"}) {
+            assertThat(out.awaitLine(engine + ", 1 thread: ")).matches(".*: [0-9.]+ [kMG]?H/s = [0-9.]+ of the raw "
+                    + "SHA-256 rate per thread");
+            assertThat(out.awaitLine(engine + ", 2 threads: ")).matches(".*: [0-9.]+ [kMG]?H/s \\([0-9.]+, [0-9.]+ "
+                    + "per thread\\) = [0-9.]+ of the raw SHA-256 rate per thread, [0-9.]+x one thread");
+        }
+        assertThat(out.awaitLine("fastest: ")).matches(".*fastest: the (vector|digest) engine, [0-9.]+ of the raw "
+                + "SHA-256 rate on one thread");
+        assertThat(errors()).isEmpty();
+    }
+
+    @Test
+    void benchWithoutTheVectorModuleSaysSoAndMeasuresTheDigestEngine() throws Exception {
+        assertThat(runClient(false, "bench", "--seconds", "0.2", "--threads", "1")).isZero();
+        assertThat(out.lines().get(0)).contains("engine digest (MessageDigest): the Vector API module "
+                + "jdk.incubator.vector is not loaded; run java with --add-modules jdk.incubator.vector");
+        assertThat(out.text()).contains("bench: the engine digest on 1 thread each").contains("digest, 1 thread: ")
+                .doesNotContain("vector, ").doesNotContain("2 threads").doesNotContain("fastest");
+    }
+
+    @Test
+    void benchOfOneEngineMeasuresOnlyThatOne() throws Exception {
+        assertThat(runClient("bench", "--seconds", "0.2", "--threads", "1", "--engine", "vector")).isZero();
+        assertThat(out.text()).contains("bench: the engine vector on 1 thread each", "vector, 1 thread: ")
+                .doesNotContain("digest, ");
+    }
+
+    @Test
+    void engineVectorWithoutTheModuleExitsTwoAndSaysHowToLoadIt() throws Exception {
+        assertThat(runClient(false, "--name", "alice", "--engine", "vector")).isEqualTo(2);
+        assertThat(errors()).startsWith("minepool client: --engine vector needs the Vector API module "
+                + "jdk.incubator.vector, which this JVM has not loaded: run java with --add-modules "
+                + "jdk.incubator.vector (bin/minepool does), or use --engine digest").doesNotContain("Exception");
+        assertThat(out.lines()).as("nothing mined, nothing printed").isEmpty();
+    }
+
+    @Test
+    void withoutTheVectorModuleTheMinerSaysItFallsBackToDigest() throws Exception {
+        firstGetWork(false, "--name", "alice", "--threads", "1");
+        assertThat(out.lines().get(0)).as("the first line says why").contains("engine digest (MessageDigest): "
+                + "the Vector API module jdk.incubator.vector is not loaded");
+        assertThat(out.text()).contains("1 thread, engine digest");
+    }
+
+    @Test
+    void engineDigestIsUsedWhenAskedForEvenWithTheVectorModule() throws Exception {
+        firstGetWork(true, "--name", "alice", "--threads", "1", "--engine", "digest");
+        assertThat(out.text()).contains("1 thread, engine digest").doesNotContain("not loaded");
+    }
+
+    @Test
+    void theVectorEngineSubmitsTheWorkedVectorNonceAndStopsOnInvalidation() throws Exception {
+        byte[] data = new byte[Protocol.DEFAULT_DATA_SIZE];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) i;
+        }
+        try (FakePool pool = new FakePool()) {
+            Future<Integer> client = startClient("--name", "alice", "--threads", "1", "--port",
+                    String.valueOf(pool.port()), "--host", "127.0.0.1");
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                miner.send(new Message.Task(7, 0, 1 << 16, 16, data));
+                Message.Submit submit = miner.next(Message.Submit.class);
+                assertThat(submit.nonce()).as("the worked vector's first nonce at 16 bits").isEqualTo(5713);
+                miner.send(new Message.Accepted(7));
+                miner.next(Message.GetWork.class);
+                // the whole nonce space at a difficulty no hash meets: only the I can end this search
+                miner.send(new Message.Task(8, 0, Protocol.NONCE_SPACE, 255, data));
+                out.awaitLine("job 8 slot 0");
+                miner.send(new Message.Invalidated(8));
+                assertThat(miner.next()).as("new work asked for after I").isInstanceOf(Message.GetWork.class);
+                miner.send(new Message.Quit());
+                assertThat(client.get(10, TimeUnit.SECONDS)).isZero();
+            }
+        }
+        assertThat(out.text()).contains("1 thread, engine vector", "accepted: +1 coin");
+        assertThat(errors()).isEmpty();
     }
 
     @Test

@@ -1,0 +1,349 @@
+package dev.minepool.client.engine;
+
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.ROR;
+import static jdk.incubator.vector.VectorOperators.XOR;
+
+import dev.minepool.protocol.DigestNonceScanner;
+import dev.minepool.protocol.NonceRange;
+import dev.minepool.protocol.NonceScanner;
+import dev.minepool.protocol.ProofOfWork;
+import dev.minepool.protocol.ScanEngine;
+import java.util.function.BooleanSupplier;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The nonce scanner on the JDK's Vector API ({@code jdk.incubator.vector}): one nonce per 32-bit lane, the
+ * last SHA-256 compression of {@code data || nonce} done for a whole vector of nonces at once, two vectors
+ * interleaved so that the CPU always has an independent instruction to run.
+ *
+ * <p>Only the block that holds the nonce changes from one nonce to the next; everything before it is a
+ * constant of the job, worked out once in plain Java ({@link Sha256}):
+ * <pre>
+ *  data = full blocks (the midstate) | tail: t = data.length mod 64 bytes
+ *
+ *  last block, when t &lt;= 51 (one block is enough for tail, nonce, 0x80 and the length):
+ *   0             t        t+4    t+5                  56                       64
+ *   +-------------+--------+------+--------------------+------------------------+
+ *   | tail bytes  | nonce  | 0x80 | 0x00 ...           | bit length, u64 BE     |
+ *   +-------------+--------+------+--------------------+------------------------+
+ *   word k = t / 4 holds the nonce's first byte; when t is not a multiple of 4 the nonce straddles words
+ *   k and k+1. With 1024 bytes of data (t = 0) word 0 is the nonce, word 1 is 0x80000000, words 2..13
+ *   are 0 and words 14..15 the length.
+ * </pre>
+ * So per job: the midstate, the message words that do not depend on the nonce (most of W[16..63] in the
+ * 1024-byte case is not constant, but W[17], W[19] and W[21] are), and the state after rounds 0..k, whose
+ * inputs are all constant except W[k], which round k merely adds. Per vector of nonces: the schedule words that
+ * depend on the nonce and rounds k+1..63. Only the first word of the hash is computed, because it decides any
+ * target up to 32 zero bits; a lane that passes is re-checked with {@link ProofOfWork} beyond 32 bits.
+ *
+ * <p>A tail of 52 to 63 bytes needs two blocks per nonce; that rare layout (never the pool's 1024 bytes) is
+ * handed to the {@link DigestNonceScanner}, which gives the same answers.
+ *
+ * <p>Loops, not unrolled rounds: a fully unrolled kernel is too big for the JIT and collapses to a small
+ * fraction of this speed.
+ */
+public final class VectorNonceScanner implements NonceScanner {
+    /** The engine that makes these scanners. Touching this class needs the jdk.incubator.vector module. */
+    public static final ScanEngine ENGINE = new ScanEngine() {
+        @Override
+        public String name() {
+            return "vector";
+        }
+
+        @Override
+        public NonceScanner scanner(byte[] data) {
+            return VectorNonceScanner.of(data);
+        }
+
+        @Override
+        public String toString() {
+            return name();
+        }
+    };
+
+    /**
+     * The widest the CPU does well: 16 lanes with AVX-512, 8 with AVX2. At most 16, so that the hit bits of
+     * both vectors fit in one long (wider vectors exist only on some ARM SVE machines).
+     */
+    static final VectorSpecies<Integer> SPECIES = IntVector.SPECIES_PREFERRED.length() > 16 ? IntVector.SPECIES_512
+            : IntVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    /** Nonces per step: two vectors. {@link #STOP_CHECK_INTERVAL} is a multiple of it. */
+    private static final int STEP = 2 * LANES;
+    /** The longest tail that still fits with nonce, 0x80 and the length into one block. */
+    static final int MAX_ONE_BLOCK_TAIL = Sha256.BLOCK_BYTES - ProofOfWork.NONCE_LENGTH - 1 - Sha256.LENGTH_BYTES;
+
+    /** Kept for the rare full check of a candidate beyond 32 zero bits. */
+    private final byte[] data;
+    private final int h0;
+    /** Word k of the last block holds the nonce's first byte, shifted right by {@code 8 * shift} bits. */
+    private final int k;
+    private final int shift;
+    private final int wordK;
+    private final int wordK1;
+    /** The a and e after round k without W[k], which round k merely adds to both. */
+    private final int aBase;
+    private final int eBase;
+    /**
+     * The working variables, a and e of each round: b, c, d of round t are the a of rounds t-1, t-2, t-3,
+     * and f, g, h likewise the e. They live in arrays rather than in local vectors, because C2 (JDK 17) boxes
+     * a vector that is carried around a loop, which allocated on every round and ran at a tenth of the speed.
+     * The b, c, d, f, g, h of round k+1 are constants of the job, written once.
+     */
+    private final int[] aA = new int[(Sha256.ROUNDS + 4) * LANES];
+    private final int[] aB = new int[(Sha256.ROUNDS + 4) * LANES];
+    private final int[] eA = new int[(Sha256.ROUNDS + 4) * LANES];
+    private final int[] eB = new int[(Sha256.ROUNDS + 4) * LANES];
+    /** Schedule words 16..63 that depend on the nonce, in increasing order. */
+    private final int[] variableWords;
+    /** The schedule of each of the two vectors, LANES ints per word; constant words filled in once. */
+    private final int[] scheduleA = new int[Sha256.ROUNDS * LANES];
+    private final int[] scheduleB = new int[Sha256.ROUNDS * LANES];
+    /**
+     * Where {@link #firstHashWords} leaves its results. That method is too big for the JIT to inline, and a
+     * vector returned from a call that is not inlined is boxed: one allocation per step.
+     */
+    private final int[] headsA = new int[LANES];
+    private final int[] headsB = new int[LANES];
+    /** Written only by the scanning thread, once per batch; volatile so a reporter thread sees progress. */
+    private volatile long hashes;
+
+    private VectorNonceScanner(byte[] data, int tail) {
+        this.data = data;
+        int[] midstate = Sha256.midstate(data);
+        h0 = midstate[0];
+        k = tail / 4;
+        shift = tail % 4;
+
+        byte[] last = new byte[Sha256.BLOCK_BYTES];
+        System.arraycopy(data, data.length - tail, last, 0, tail);
+        last[tail + ProofOfWork.NONCE_LENGTH] = (byte) 0x80;
+        long bits = ((long) data.length + ProofOfWork.NONCE_LENGTH) * 8;
+        for (int i = 0; i < Sha256.LENGTH_BYTES; i++) {
+            last[Sha256.BLOCK_BYTES - 1 - i] = (byte) (bits >>> (8 * i));
+        }
+        int[] block = new int[Sha256.BLOCK_WORDS];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = Sha256.bigEndianInt(last, 4 * i);
+        }
+        wordK = block[k];
+        wordK1 = shift == 0 ? 0 : block[k + 1];
+
+        // Which schedule words depend on the nonce; the others are the same for every nonce of the job.
+        boolean[] variable = new boolean[Sha256.ROUNDS];
+        variable[k] = true;
+        variable[k + 1] = shift != 0;
+        int count = 0;
+        for (int t = Sha256.BLOCK_WORDS; t < Sha256.ROUNDS; t++) {
+            variable[t] = variable[t - 2] || variable[t - 7] || variable[t - 15] || variable[t - 16];
+            count += variable[t] ? 1 : 0;
+        }
+        variableWords = new int[count];
+        int[] constant = Sha256.schedule(block); // right wherever the word does not depend on the nonce
+        for (int t = 0, j = 0; t < Sha256.ROUNDS; t++) {
+            if (variable[t] && t >= Sha256.BLOCK_WORDS) {
+                variableWords[j++] = t;
+            } else if (!variable[t]) {
+                for (int lane = 0; lane < LANES; lane++) {
+                    scheduleA[t * LANES + lane] = constant[t];
+                    scheduleB[t * LANES + lane] = constant[t];
+                }
+            }
+        }
+
+        int[] v = midstate.clone();
+        for (int t = 0; t < k; t++) {
+            Sha256.round(v, t, constant[t]);
+        }
+        Sha256.round(v, k, 0); // round k with W[k] = 0: a and e lack W[k], everything else is final
+        aBase = v[0];
+        eBase = v[4];
+        for (int back = 1; back <= 3; back++) {
+            for (int lane = 0; lane < LANES; lane++) {
+                int at = slot(k + 1 - back) + lane;
+                aA[at] = v[back];
+                aB[at] = v[back];
+                eA[at] = v[4 + back];
+                eB[at] = v[4 + back];
+            }
+        }
+    }
+
+    /** A scanner for {@code data}: this one, or the digest scanner for a tail that needs two blocks. */
+    public static NonceScanner of(byte[] data) {
+        int tail = data.length % Sha256.BLOCK_BYTES;
+        return tail <= MAX_ONE_BLOCK_TAIL ? new VectorNonceScanner(data, tail) : new DigestNonceScanner(data);
+    }
+
+    /** The number of 32-bit lanes per vector on this machine. */
+    public static int lanes() {
+        return LANES;
+    }
+
+    @Override
+    public long scan(NonceRange range, int zeroBits, BooleanSupplier stop) {
+        int headMask = zeroBits >= 32 ? -1 : zeroBits == 0 ? 0 : -1 << (32 - zeroBits);
+        long n = range.first();
+        long end = range.end();
+        long done = hashes;
+        while (n < end) {
+            if (stop.getAsBoolean()) {
+                return STOPPED;
+            }
+            long batchStart = n;
+            long batchEnd = Math.min(end, n + STOP_CHECK_INTERVAL);
+            for (; n < batchEnd; n += STEP) {
+                firstHashWords((int) n);
+                IntVector headA = IntVector.fromArray(SPECIES, headsA, 0);
+                IntVector headB = IntVector.fromArray(SPECIES, headsB, 0);
+                VectorMask<Integer> hitA = headA.and(headMask).compare(VectorOperators.EQ, 0);
+                VectorMask<Integer> hitB = headB.and(headMask).compare(VectorOperators.EQ, 0);
+                if (hitA.or(hitB).anyTrue()) {
+                    long hit = firstHit(n, hitA.toLong() | (hitB.toLong() << LANES), end, zeroBits);
+                    if (hit >= 0) {
+                        hashes = done + (hit + 1 - batchStart);
+                        return hit;
+                    }
+                }
+            }
+            n = batchEnd; // the last step may have gone past the end of the range
+            done += batchEnd - batchStart;
+            hashes = done;
+        }
+        return NOT_FOUND;
+    }
+
+    /**
+     * The lowest nonce in {@code bits} (bit i: nonce {@code base + i}) that is inside the range and really has
+     * the zero bits, or -1. Past 32 zero bits the first hash word only makes a candidate.
+     */
+    private long firstHit(long base, long bits, long end, int zeroBits) {
+        for (long rest = bits; rest != 0; rest &= rest - 1) {
+            long nonce = base + Long.numberOfTrailingZeros(rest);
+            if (nonce >= end) {
+                return -1;
+            }
+            if (zeroBits <= 32 || verify(nonce, zeroBits)) {
+                return nonce;
+            }
+        }
+        return -1;
+    }
+
+    private boolean verify(long nonce, int zeroBits) {
+        return ProofOfWork.verify(data, nonce, zeroBits);
+    }
+
+    /**
+     * The first word of {@code SHA-256(data || nonce)} for the nonces {@code base .. base + STEP - 1} (as
+     * ints: they wrap past 2^32, where the caller ignores them), into {@link #headsA} and {@link #headsB}.
+     */
+    private void firstHashWords(int base) {
+        IntVector nonceA = IntVector.zero(SPECIES).addIndex(1).add(base);
+        IntVector nonceB = nonceA.add(LANES);
+        int[] wA = scheduleA;
+        int[] wB = scheduleB;
+        IntVector kA;
+        IntVector kB;
+        if (shift == 0) {
+            kA = nonceA;
+            kB = nonceB;
+        } else {
+            int right = 8 * shift;
+            kA = nonceA.lanewise(VectorOperators.LSHR, right).or(wordK);
+            kB = nonceB.lanewise(VectorOperators.LSHR, right).or(wordK);
+            nonceA.lanewise(VectorOperators.LSHL, 32 - right).or(wordK1).intoArray(wA, (k + 1) * LANES);
+            nonceB.lanewise(VectorOperators.LSHL, 32 - right).or(wordK1).intoArray(wB, (k + 1) * LANES);
+        }
+        kA.intoArray(wA, k * LANES);
+        kB.intoArray(wB, k * LANES);
+
+        schedule(wA);
+        schedule(wB);
+        int first = (k + 4) * LANES; // slot(k + 1), written out: see schedule
+        kA.add(aBase).intoArray(aA, first);
+        kB.add(aBase).intoArray(aB, first);
+        kA.add(eBase).intoArray(eA, first);
+        kB.add(eBase).intoArray(eB, first);
+        rounds(wA, wB);
+    }
+
+    /**
+     * The schedule words that depend on the nonce, for one vector.
+     *
+     * <p>Here and in {@link #rounds} the SHA-256 functions are written out rather than called: C2 stops
+     * inlining a method's calls once its graph is big enough, and a vector helper left out of line boxes its
+     * vectors, an allocation per call that made the whole engine ten times slower. The Vector API's own methods
+     * are force-inlined, so code with no calls of its own is safe.
+     */
+    private void schedule(int[] w) {
+        for (int t : variableWords) {
+            IntVector x2 = IntVector.fromArray(SPECIES, w, (t - 2) * LANES);
+            IntVector x15 = IntVector.fromArray(SPECIES, w, (t - 15) * LANES);
+            IntVector sigma1 = x2.lanewise(ROR, 17).lanewise(XOR, x2.lanewise(ROR, 19))
+                    .lanewise(XOR, x2.lanewise(LSHR, 10));
+            IntVector sigma0 = x15.lanewise(ROR, 7).lanewise(XOR, x15.lanewise(ROR, 18))
+                    .lanewise(XOR, x15.lanewise(LSHR, 3));
+            sigma1.add(IntVector.fromArray(SPECIES, w, (t - 7) * LANES)).add(sigma0)
+                    .add(IntVector.fromArray(SPECIES, w, (t - 16) * LANES)).intoArray(w, t * LANES);
+        }
+    }
+
+    /**
+     * Rounds k+1..63 for both vectors, interleaved so that one vector's instructions fill the other's
+     * latencies; the first hash words go to {@link #headsA} and {@link #headsB}.
+     */
+    private void rounds(int[] wA, int[] wB) {
+        for (int t = k + 1; t < Sha256.ROUNDS; t++) {
+            int now = (t + 3) * LANES; // slot(t), written out: see schedule
+            int kt = Sha256.K[t];
+            IntVector a0 = IntVector.fromArray(SPECIES, aA, now);
+            IntVector a1 = IntVector.fromArray(SPECIES, aB, now);
+            IntVector e0 = IntVector.fromArray(SPECIES, eA, now);
+            IntVector e1 = IntVector.fromArray(SPECIES, eB, now);
+            IntVector f0 = IntVector.fromArray(SPECIES, eA, now - LANES);
+            IntVector f1 = IntVector.fromArray(SPECIES, eB, now - LANES);
+            IntVector g0 = IntVector.fromArray(SPECIES, eA, now - 2 * LANES);
+            IntVector g1 = IntVector.fromArray(SPECIES, eB, now - 2 * LANES);
+            // t1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t]; Ch(e, f, g) = g ^ (e & (f ^ g))
+            IntVector t10 = IntVector.fromArray(SPECIES, eA, now - 3 * LANES)
+                    .add(e0.lanewise(ROR, 6).lanewise(XOR, e0.lanewise(ROR, 11)).lanewise(XOR, e0.lanewise(ROR, 25)))
+                    .add(g0.lanewise(XOR, e0.and(f0.lanewise(XOR, g0))))
+                    .add(IntVector.fromArray(SPECIES, wA, t * LANES).add(kt));
+            IntVector t11 = IntVector.fromArray(SPECIES, eB, now - 3 * LANES)
+                    .add(e1.lanewise(ROR, 6).lanewise(XOR, e1.lanewise(ROR, 11)).lanewise(XOR, e1.lanewise(ROR, 25)))
+                    .add(g1.lanewise(XOR, e1.and(f1.lanewise(XOR, g1))))
+                    .add(IntVector.fromArray(SPECIES, wB, t * LANES).add(kt));
+            IntVector b0 = IntVector.fromArray(SPECIES, aA, now - LANES);
+            IntVector b1 = IntVector.fromArray(SPECIES, aB, now - LANES);
+            IntVector c0 = IntVector.fromArray(SPECIES, aA, now - 2 * LANES);
+            IntVector c1 = IntVector.fromArray(SPECIES, aB, now - 2 * LANES);
+            // t2 = Σ0(a) + Maj(a, b, c); Maj(a, b, c) = (a & b) | (c & (a | b))
+            IntVector t20 = a0.lanewise(ROR, 2).lanewise(XOR, a0.lanewise(ROR, 13)).lanewise(XOR, a0.lanewise(ROR, 22))
+                    .add(a0.and(b0).or(c0.and(a0.or(b0))));
+            IntVector t21 = a1.lanewise(ROR, 2).lanewise(XOR, a1.lanewise(ROR, 13)).lanewise(XOR, a1.lanewise(ROR, 22))
+                    .add(a1.and(b1).or(c1.and(a1.or(b1))));
+            IntVector.fromArray(SPECIES, aA, now - 3 * LANES).add(t10).intoArray(eA, now + LANES);
+            IntVector.fromArray(SPECIES, aB, now - 3 * LANES).add(t11).intoArray(eB, now + LANES);
+            t10.add(t20).intoArray(aA, now + LANES);
+            t11.add(t21).intoArray(aB, now + LANES);
+        }
+        int last = (Sha256.ROUNDS + 3) * LANES; // slot(64): the a after the last round
+        IntVector.fromArray(SPECIES, aA, last).add(h0).intoArray(headsA, 0);
+        IntVector.fromArray(SPECIES, aB, last).add(h0).intoArray(headsB, 0);
+    }
+
+    /** Where the a (or e) of the start of round t is in {@link #aA} (or {@link #eA}). */
+    private static int slot(int round) {
+        return (round + 3) * LANES;
+    }
+
+    @Override
+    public long hashes() {
+        return hashes;
+    }
+}
