@@ -532,7 +532,7 @@ public final class PoolServer implements AutoCloseable {
             blocksMonitor.notifyAll();
         }
         if (config.maxBlocks() > 0 && mined >= config.maxBlocks()) {
-            log.info("mined " + mined + " blocks in this run, the --max-blocks limit: stopping");
+            log.info("mined " + count(mined, "block") + " in this run, the --max-blocks limit: stopping");
             stopRequested = true;
         }
     }
@@ -666,8 +666,9 @@ public final class PoolServer implements AutoCloseable {
         synchronized (blocksMonitor) {
             blocks = blocksThisRun;
         }
-        log.info("summary: " + namedMiners + " miners, " + blocks + " blocks in this run, " + slotsSinceSummary
-                + " slots handed out in the last " + Math.round(seconds) + " s, est. pool hash rate "
+        log.info("summary: " + count(namedMiners, "miner") + ", " + count(blocks, "block") + " in this run, "
+                + count(slotsSinceSummary, "slot") + " handed out in the last " + Math.round(seconds)
+                + " s, est. pool hash rate "
                 + hashRate(hashes / seconds));
         lastSummaryNanos = now;
         slotsSinceSummary = 0;
@@ -692,6 +693,11 @@ public final class PoolServer implements AutoCloseable {
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    /** {@code 1 block}, {@code 2 blocks}: log lines are read by people. */
+    static String count(long n, String noun) {
+        return n + " " + (n == 1 ? noun : noun + "s");
     }
 
     static String shortHash(byte[] hash) {
@@ -752,7 +758,7 @@ public final class PoolServer implements AutoCloseable {
             synchronized (blocksMonitor) {
                 mined = blocksThisRun;
             }
-            log.info("pool stopped: " + mined + " blocks in this run, chain tip is block " + chainTipHeight());
+            log.info("pool stopped: " + count(mined, "block") + " in this run, chain tip is block " + chainTipHeight());
         }
     }
 

@@ -418,7 +418,7 @@ class PoolServerTest {
         Message.Task task = miner.getWork("alice");
         miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
         assertThat(miner.read()).isEqualTo(new Message.Accepted(task.job()));
-        assertThat(log.await("summary: 1 miners, 1 blocks in this run", WAIT)).isNotNull()
+        assertThat(log.await("summary: 1 miner, 1 block in this run", WAIT)).isNotNull()
                 .containsPattern("est\\. pool hash rate [0-9.]+ (k|M|G|T)?H/s");
     }
 
