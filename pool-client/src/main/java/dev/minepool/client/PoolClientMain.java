@@ -1,5 +1,6 @@
 package dev.minepool.client;
 
+import dev.minepool.client.swarm.SwarmCommand;
 import dev.minepool.protocol.DigestNonceScanner;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.Protocol;
@@ -72,6 +73,9 @@ public final class PoolClientMain {
      * @param started called with the miner before it starts, so that it can be stopped from elsewhere
      */
     static int run(String[] args, PrintStream out, PrintStream err, Path workDir, Consumer<Miner> started) {
+        if (args.length > 0 && args[0].equals("swarm")) {
+            return SwarmCommand.run(args, 1, out, err); // a load generator with its own options and exit codes
+        }
         try {
             if (args.length > 0 && args[0].equals("bench")) {
                 return bench(new Arguments(args, 1), out);
@@ -206,6 +210,8 @@ public final class PoolClientMain {
                 the hash rate next to this machine's raw SHA-256 compression rate.
                   --seconds S    how long to mine (default %d)
                   --threads N    hashing threads (default: available processors, %d here)
+
+                swarm: a load generator, thousands of miners on one thread (minepool client swarm --help).
                 """.formatted(Protocol.DEFAULT_PORT, processors, NAME_FILE, DEFAULT_BENCH_SECONDS, processors);
     }
 
@@ -295,7 +301,7 @@ public final class PoolClientMain {
                 return new UsageException("unknown option '" + option + "'", true);
             }
             return new UsageException("unexpected argument '" + option
-                    + "' (the only command is bench)", true);
+                    + "' (the commands are bench and swarm)", true);
         }
     }
 }
