@@ -6,7 +6,8 @@ import java.util.Map;
  * What one round measured. Latencies are in nanoseconds, taken with {@link System#nanoTime} on the swarm's one
  * thread, so they include the time that thread needs to get to each socket.
  *
- * @param round                the round's number, from 1
+ * @param round                the round's number, from 1, warm-up rounds included
+ * @param warmup               a warm-up round: printed, but left out of the summary
  * @param sessions             sessions alive when the round began, each of which sent a G
  * @param winner               the session that solved its slot and sent S, or -1 if none could
  * @param winnerJob            the job of the winner's T, or -1
@@ -19,7 +20,7 @@ import java.util.Map;
  *                             read in the same select pass as the A but before it counts as 0
  * @param errors               errors counted in this round, by kind
  */
-public record RoundResult(int round, int sessions, int winner, int winnerJob, int zeroBits, Latencies getWorkToTask,
+public record RoundResult(int round, boolean warmup, int sessions, int winner, int winnerJob, int zeroBits, Latencies getWorkToTask,
                           long submitToAccept, int expectedInvalidations, int invalidations,
                           Latencies acceptToInvalidation,
                           Map<SwarmError, Integer> errors) {

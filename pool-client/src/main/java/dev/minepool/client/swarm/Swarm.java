@@ -110,8 +110,9 @@ public final class Swarm {
             connected = live().size();
             table.connected(connected, config, connectNanos, totalErrors);
             table.roundsHeader();
-            for (int r = 1; r <= config.rounds() && !live().isEmpty(); r++) {
-                RoundResult result = round(r);
+            int total = config.warmupRounds() + config.rounds();
+            for (int r = 1; r <= total && !live().isEmpty(); r++) {
+                RoundResult result = round(r, r <= config.warmupRounds());
                 rounds.add(result);
                 table.round(result);
             }
@@ -206,7 +207,7 @@ public final class Swarm {
     // ---------------------------------------------------------------------------------------------------------
     // A round
 
-    private RoundResult round(int number) {
+    private RoundResult round(int number, boolean warmup) {
         roundErrors = new EnumMap<>(SwarmError.class);
         List<Session> live = live();
         getWorkToTask = new Latencies();
@@ -272,7 +273,7 @@ public final class Swarm {
                 }
             }
         }
-        return new RoundResult(number, sessionsInRound, winner == null ? -1 : winner.index, winnerJob, zeroBits,
+        return new RoundResult(number, warmup, sessionsInRound, winner == null ? -1 : winner.index, winnerJob, zeroBits,
                 getWorkToTask, submitToAccept, Math.max(0, expected), invalidations, acceptToInvalidation,
                 roundErrors);
     }

@@ -47,6 +47,7 @@ public final class SwarmCommand {
         int port = Protocol.DEFAULT_PORT;
         int connections = SwarmConfig.DEFAULT_CONNECTIONS;
         int rounds = SwarmConfig.DEFAULT_ROUNDS;
+        int warmup = SwarmConfig.DEFAULT_WARMUP_ROUNDS;
         Integer window = null;
         int connectsInFlight = SwarmConfig.DEFAULT_CONNECTS_IN_FLIGHT;
         double timeout = SwarmConfig.DEFAULT_TIMEOUT.toSeconds();
@@ -75,6 +76,7 @@ public final class SwarmCommand {
                 case "--port" -> port = intValue(option, value, 1, 0xFFFF);
                 case "--connections" -> connections = intValue(option, value, 1, SwarmConfig.MAX_CONNECTIONS);
                 case "--rounds" -> rounds = intValue(option, value, 1, 1_000_000);
+                case "--warmup" -> warmup = intValue(option, value, 0, 1_000_000);
                 case "--window" -> window = intValue(option, value, 1, Integer.MAX_VALUE);
                 case "--connects-in-flight" -> connectsInFlight = intValue(option, value, 1, 1_000_000);
                 case "--timeout" -> timeout = secondsValue(option, value);
@@ -84,7 +86,7 @@ public final class SwarmCommand {
         if (host.isBlank()) {
             throw new IllegalArgumentException("--host needs a host name or address");
         }
-        return new SwarmConfig(host, port, connections, rounds, window == null ? connections : window,
+        return new SwarmConfig(host, port, connections, rounds, warmup, window == null ? connections : window,
                 connectsInFlight, Duration.ofNanos((long) (timeout * 1e9)));
     }
 
@@ -129,14 +131,16 @@ public final class SwarmCommand {
                                           and one in the pool: raise ulimit -n)
                   --host H                the pool's host (default localhost)
                   --port P                the pool's port (default %d)
-                  --rounds K              blocks to mine (default %d)
+                  --rounds K              blocks to mine and measure (default %d)
+                  --warmup W              rounds before those, printed but left out of the summary: the
+                                          first pays for the JIT and the pool's new-miner log lines (default %d)
                   --window W              at most W G's waiting for their T at once (default: all at once, the
                                           herd a pool sees after every block)
                   --connects-in-flight C  at most C TCP connects pending at once (default %d)
                   --timeout S             seconds a connect, a round's T's, or its A and I's may take (default %d)
                   -h, --help              this help
                 """.formatted(SwarmConfig.DEFAULT_CONNECTIONS, SwarmConfig.MAX_CONNECTIONS, Protocol.DEFAULT_PORT,
-                SwarmConfig.DEFAULT_ROUNDS, SwarmConfig.DEFAULT_CONNECTS_IN_FLIGHT,
+                SwarmConfig.DEFAULT_ROUNDS, SwarmConfig.DEFAULT_WARMUP_ROUNDS, SwarmConfig.DEFAULT_CONNECTS_IN_FLIGHT,
                 SwarmConfig.DEFAULT_TIMEOUT.toSeconds());
     }
 }

@@ -22,9 +22,11 @@ final class SwarmTable {
     void header(SwarmConfig config, InetSocketAddress address) {
         String window = config.window() >= config.connections() ? "all at once"
                 : "at most " + config.window() + " waiting for their T";
-        out.printf(Locale.ROOT, "swarm: %d sessions to %s:%d, %d %s; G's %s; timeout %s%n", config.connections(),
-                config.host(), address.getPort(), config.rounds(), config.rounds() == 1 ? "round" : "rounds", window,
-                seconds(config.timeout().toNanos()));
+        String warmup = config.warmupRounds() == 0 ? "" : " after " + config.warmupRounds() + " warm-up "
+                + (config.warmupRounds() == 1 ? "round" : "rounds");
+        out.printf(Locale.ROOT, "swarm: %d sessions to %s:%d, %d %s%s; G's %s; timeout %s%n",
+                config.connections(), config.host(), address.getPort(), config.rounds(),
+                config.rounds() == 1 ? "round" : "rounds", warmup, window, seconds(config.timeout().toNanos()));
         out.flush();
     }
 
@@ -46,7 +48,7 @@ final class SwarmTable {
     void round(RoundResult r) {
         Latencies gt = r.getWorkToTask();
         Latencies ai = r.acceptToInvalidation();
-        out.printf(Locale.ROOT, ROW, r.round(), r.sessions(), r.winner() < 0 ? "-" : r.winner(),
+        out.printf(Locale.ROOT, ROW, (r.warmup() ? "w" : "") + r.round(), r.sessions(), r.winner() < 0 ? "-" : r.winner(),
                 r.winnerJob() < 0 ? "-" : r.winnerJob(), r.zeroBits() < 0 ? "-" : r.zeroBits(),
                 r.tasks(), ms(gt, 0.5), ms(gt, 0.99), ms(gt, 1.0),
                 r.submitToAccept() < 0 ? "-" : millis(r.submitToAccept()),
@@ -59,17 +61,23 @@ final class SwarmTable {
         Latencies gt = new Latencies();
         Latencies ai = new Latencies();
         Latencies lastI = new Latencies();
+        int rounds = 0;
         for (RoundResult r : result.rounds()) {
+            if (r.warmup()) {
+                continue;
+            }
+            rounds++;
             gt.addAll(r.getWorkToTask());
             ai.addAll(r.acceptToInvalidation());
             if (!r.acceptToInvalidation().isEmpty()) {
                 lastI.add(r.acceptToInvalidation().max());
             }
         }
-        int rounds = result.rounds().size();
         out.println();
-        out.printf(Locale.ROOT, "summary: %d of %d sessions connected, %d %s%n", result.connected(),
-                result.connections(), rounds, rounds == 1 ? "round" : "rounds");
+        int warmups = result.rounds().size() - rounds;
+        out.printf(Locale.ROOT, "summary: %d of %d sessions connected; %d %s%s%n", result.connected(),
+                result.connections(), rounds, rounds == 1 ? "round" : "rounds",
+                warmups == 0 ? "" : " (the warm-up " + (warmups == 1 ? "round" : "rounds") + ", marked w, left out)");
         out.printf(Locale.ROOT, "  G-T over all T's:      p50 %s ms, p99 %s ms, max %s ms (%d T's)%n", ms(gt, 0.5),
                 ms(gt, 0.99), ms(gt, 1.0), gt.count());
         out.printf(Locale.ROOT, "  A-I over all I's:      p50 %s ms, p99 %s ms, max %s ms (%d I's)%n", ms(ai, 0.5),
