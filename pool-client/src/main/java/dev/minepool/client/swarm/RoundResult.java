@@ -16,8 +16,8 @@ import java.util.Map;
  * @param submitToAccept       the winner's S written to its A read, -1 if no A came
  * @param expectedInvalidations sessions other than the winner that held a slot when the S went out
  * @param invalidations        I's read that named the right job
- * @param acceptToInvalidation the winner's A read to each I read, one sample per I naming the right job; an I
- *                             read in the same select pass as the A but before it counts as 0
+ * @param acceptToInvalidation from the win seen (the winner's A read, or an I if one was read before it in the
+ *                             same select) to each I read, one sample per I naming the right job
  * @param errors               errors counted in this round, by kind
  */
 public record RoundResult(int round, boolean warmup, int sessions, int winner, int winnerJob, int zeroBits, Latencies getWorkToTask,

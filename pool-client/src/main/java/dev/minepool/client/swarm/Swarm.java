@@ -35,7 +35,11 @@ import java.util.concurrent.TimeUnit;
  *       needs (8 bits is 256 hashes on average, well under a millisecond) a worker and a wakeup would cost
  *       more than the search;</li>
  *   <li>the winner must get exactly one {@code A} and every other session exactly one {@code I} naming the job
- *       of its {@code T}; each I's time is taken from the moment the winner's {@code A} was read.</li>
+ *       of its {@code T}; each I's time is taken from the moment the swarm saw the win: the winner's {@code A}
+ *       read, or an {@code I} if one was read first. The pool writes the A before any I, but one select can
+ *       find the A's socket and hundreds of I's ready at once and hand them over in any order; an I read
+ *       before the A then proves the A was already on its way, and counting that I as 0 would hide how long
+ *       the I's take to spread.</li>
  * </ol>
  * Whatever does not arrive within {@link SwarmConfig#timeout()} is an error, and so is an {@code R}, a
  * {@code Q}, a message nobody was waiting for, a wrong job number or a dropped connection; the session it
@@ -79,6 +83,8 @@ public final class Swarm {
     private Latencies getWorkToTask;
     private Session winner;
     private long acceptReadNanos;
+    /** When the swarm first saw this round's win: the A or an I read, whichever came first. */
+    private long firstAnswerNanos;
 
     public Swarm(SwarmConfig config, PrintStream out) {
         this.config = config;
@@ -244,6 +250,7 @@ public final class Swarm {
             phase = Phase.ANSWERS;
             awaitingAnswers = expected + 1;
             acceptReadNanos = -1;
+            firstAnswerNanos = Long.MAX_VALUE;
             winner.state = Session.State.WINNER;
             long submitted = System.nanoTime();
             write(winner, new Message.Submit(winnerJob, nonce).toBytes());
@@ -267,9 +274,7 @@ public final class Swarm {
             for (Session session : live) {
                 if (session != winner && session.state == Session.State.DONE) {
                     invalidations++;
-                    if (acceptReadNanos >= 0) {
-                        acceptToInvalidation.add(Math.max(0, session.answeredNanos - acceptReadNanos));
-                    }
+                    acceptToInvalidation.add(session.answeredNanos - firstAnswerNanos);
                 }
             }
         }
@@ -446,6 +451,7 @@ public final class Swarm {
 
     private void answered(Session session, long now) {
         session.answeredNanos = now;
+        firstAnswerNanos = Math.min(firstAnswerNanos, now);
         session.state = Session.State.DONE;
         awaitingAnswers--;
     }

@@ -40,7 +40,8 @@ final class SwarmTable {
     void roundsHeader() {
         out.println();
         out.println("times in ms, taken on the swarm's one thread: G-T from a session's G written to its T read,"
-                + " S-A from the winner's S to its A, A-I from the winner's A read to each other session's I read");
+                + " S-A from the winner's S to its A, A-I from the win seen (the winner's A read, or an I read before it)"
+                + " to each other session's I read");
         out.printf(Locale.ROOT, ROW, "round", "sessions", "winner", "job", "bits", "T's", "G-T p50", "p99", "max",
                 "S-A", "I's", "A-I p50", "p99", "max", "errors");
     }
