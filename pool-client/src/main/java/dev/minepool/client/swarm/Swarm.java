@@ -6,10 +6,13 @@ import dev.minepool.protocol.NonceRange;
 import dev.minepool.protocol.NonceScanner;
 import dev.minepool.protocol.ProtocolException;
 import java.io.IOException;
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -56,6 +59,8 @@ public final class Swarm {
     private static final int WRITES_BETWEEN_POLLS = 64;
     /** Error lines printed in full; beyond these the errors are only counted, so a dead pool prints a page. */
     private static final int ERROR_DETAILS = 10;
+    /** File descriptors left to the JVM itself, beyond one per session and the selector's. */
+    private static final int FD_RESERVE = 64;
 
     private enum Phase { CONNECT, TASKS, ANSWERS, BETWEEN }
 
@@ -68,6 +73,10 @@ public final class Swarm {
     private final EnumMap<SwarmError, Integer> totalErrors = new EnumMap<>(SwarmError.class);
     private EnumMap<SwarmError, Integer> roundErrors = new EnumMap<>(SwarmError.class);
     private int errorDetails;
+    /** Why the last socket could not be opened. */
+    private String socketFailure;
+    /** The open-file limit, for the error line about it; empty when the JVM cannot tell. */
+    private String fdLimitText = "";
 
     // Owned by the thread in run().
     private Selector selector;
@@ -105,13 +114,15 @@ public final class Swarm {
             throw new IOException("cannot resolve the pool's host '" + config.host() + "'");
         }
         table.header(config, address);
+        loadTheJdksSocketWrites();
+        int affordable = affordableSessions();
         List<RoundResult> rounds = new ArrayList<>();
         long connectNanos;
         int connected;
         try (Selector opened = Selector.open()) {
             selector = opened;
             long start = System.nanoTime();
-            connectAll(address);
+            connectAll(address, affordable);
             connectNanos = System.nanoTime() - start;
             connected = live().size();
             table.connected(connected, config, connectNanos, totalErrors);
@@ -133,15 +144,31 @@ public final class Swarm {
     // ---------------------------------------------------------------------------------------------------------
     // Connecting
 
-    private void connectAll(InetSocketAddress address) throws IOException {
+    /** Starts the sessions that the file-descriptor limit allows and counts the rest as failed connects. */
+    private void connectAll(InetSocketAddress address, int affordable) {
         sessions = new Session[config.connections()];
+        if (affordable < sessions.length) {
+            int left = sessions.length - affordable;
+            count(SwarmError.CONNECT_FAILED, left, (left == 1 ? "session " + affordable : "sessions " + affordable
+                    + " to " + (sessions.length - 1)) + ": not started, out of file descriptors" + fdLimitText);
+        }
         // In the order they started, which is deadline order: the connect timeout is the same for all.
         ArrayDeque<Session> pending = new ArrayDeque<>();
         int next = 0;
-        while (next < sessions.length || connecting > 0) {
-            while (next < sessions.length && connecting < config.connectsInFlight()) {
-                Session session = open(next++, address);
-                if (session != null && session.state == Session.State.CONNECTING) {
+        int end = affordable;
+        while (next < end || connecting > 0) {
+            while (next < end && connecting < config.connectsInFlight()) {
+                Session session = open(next, address);
+                if (session == null) {
+                    // Out of file descriptors: every later socket would fail the same way, so say it once.
+                    int left = end - next;
+                    count(SwarmError.CONNECT_FAILED, left, (left == 1 ? "session " + next : "sessions " + next
+                            + " to " + (end - 1)) + ": " + socketFailure);
+                    next = end;
+                    break;
+                }
+                next++;
+                if (session.state == Session.State.CONNECTING) {
                     pending.addLast(session);
                 }
             }
@@ -158,20 +185,22 @@ public final class Swarm {
             }
             Session head = pending.peekFirst();
             if (connecting > 0 && head != null) {
-                boolean moreToStart = next < sessions.length && connecting < config.connectsInFlight();
+                boolean moreToStart = next < end && connecting < config.connectsInFlight();
                 poll(moreToStart ? 0 : millisUntil(head.startedNanos + timeoutNanos));
             }
         }
     }
 
-    /** Opens session {@code index}'s socket and starts its connect; null if not even a socket could be had. */
+    /**
+     * Opens session {@code index}'s socket and starts its connect; null if not even a socket could be had, with
+     * the reason in {@link #socketFailure}.
+     */
     private Session open(int index, InetSocketAddress address) {
         SocketChannel channel;
         try {
             channel = SocketChannel.open();
         } catch (IOException e) {
-            // Out of file descriptors, typically: ulimit -n.
-            count(SwarmError.CONNECT_FAILED, "session " + index + ": cannot open a socket: " + reason(e));
+            socketFailure = "cannot open a socket: " + reason(e) + fdLimitText;
             return null;
         }
         Session session = new Session(index, channel);
@@ -544,9 +573,13 @@ public final class Swarm {
     }
 
     private void count(SwarmError kind, String detail) {
-        totalErrors.merge(kind, 1, Integer::sum);
+        count(kind, 1, detail);
+    }
+
+    private void count(SwarmError kind, int n, String detail) {
+        totalErrors.merge(kind, n, Integer::sum);
         if (phase != Phase.CONNECT) {
-            roundErrors.merge(kind, 1, Integer::sum);
+            roundErrors.merge(kind, n, Integer::sum);
         }
         if (errorDetails < ERROR_DETAILS) {
             out.println("error: " + kind.label() + ": " + detail);
@@ -554,6 +587,36 @@ public final class Swarm {
             out.println("error: (further errors are only counted)");
         }
         errorDetails++;
+    }
+
+    /**
+     * The JDK opens a file descriptor of its own the first time any socket is written or read (the class
+     * behind both keeps a spare descriptor for closing). A swarm that has used every descriptor for its
+     * sessions would then fail on its first G with an ExceptionInInitializerError instead of counting the
+     * sessions it could not open; a pipe loads that class now, while descriptors are still free.
+     */
+    private static void loadTheJdksSocketWrites() throws IOException {
+        Pipe pipe = Pipe.open();
+        pipe.sink().close();
+        pipe.source().close();
+    }
+
+    /**
+     * How many sessions the open-file limit leaves room for, keeping {@link #FD_RESERVE} for the JVM, which
+     * opens files lazily (a native library, a class) and fails with an Error, not an IOException, when it
+     * cannot. Every session beyond is counted as a failed connect. Asked now, while descriptors are free,
+     * since asking needs a native library too.
+     */
+    private int affordableSessions() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+            long limit = unix.getMaxFileDescriptorCount();
+            long inUse = unix.getOpenFileDescriptorCount();
+            fdLimitText = "; the limit is " + limit + " open files (ulimit -n), " + inUse + " in use before the"
+                    + " swarm began. Each session needs one here and one in the pool; bin/minepool raises the soft"
+                    + " limit to the hard one";
+            return (int) Math.max(0, Math.min(config.connections(), limit - inUse - FD_RESERVE));
+        }
+        return config.connections();
     }
 
     private List<Session> live() {
