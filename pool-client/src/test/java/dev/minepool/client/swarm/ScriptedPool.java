@@ -33,6 +33,9 @@ final class ScriptedPool implements AutoCloseable {
         Message to(int loser, int job);
     }
 
+    /** Instead of a message: close that connection, as a pool that crashed halfway through would. */
+    static final Message.Quit HANG_UP = new Message.Quit();
+
     private final ServerSocket server;
     private final Notice notice;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -111,7 +114,9 @@ final class ScriptedPool implements AutoCloseable {
         for (Socket other : sockets) {
             if (other != winner) {
                 Message message = notice.to(loser++, job);
-                if (message != null) {
+                if (message == HANG_UP) {
+                    other.close();
+                } else if (message != null) {
                     send(other, message);
                 }
             }

@@ -144,6 +144,35 @@ class SwarmTest {
     }
 
     @Test
+    void aConnectionThePoolClosesIsCountedAsDropped() throws Exception {
+        try (ScriptedPool pool = new ScriptedPool(
+                (loser, job) -> loser == 0 ? ScriptedPool.HANG_UP : new Message.Invalidated(job))) {
+            int code = command("--connections", "3", "--host", "127.0.0.1", "--port", String.valueOf(pool.port()),
+                    "--rounds", "1", "--warmup", "0");
+            assertThat(code).isEqualTo(SwarmCommand.EXIT_ERRORS);
+        }
+        assertThat(output())
+                .containsPattern("error: dropped connection: session \\d+ \\(swarm\\d+\\): the pool closed the"
+                        + " connection")
+                .contains("errors: 1 (dropped connection 1)");
+    }
+
+    @Test
+    void aWindowPacesTheGetWorksAndStillServesEverySession() throws Exception {
+        int sessions = 20;
+        try (PoolServer pool = realPool()) {
+            SwarmResult result = new Swarm(SwarmConfig.of("127.0.0.1", pool.port(), sessions, 2).withWindow(3), out)
+                    .run();
+            assertThat(result.errors()).as("errors; the swarm printed:%n%s", output()).isEmpty();
+            for (RoundResult round : result.rounds()) {
+                assertThat(round.tasks()).isEqualTo(sessions);
+                assertThat(round.invalidations()).isEqualTo(sessions - 1);
+            }
+        }
+        assertThat(output()).contains("G's at most 3 waiting for their T");
+    }
+
+    @Test
     void sessionsBeyondThePoolsClientLimitCountTheQuit() throws Exception {
         PoolConfig config = PoolConfig.forTest(dir.resolve("chain.dat"), 8).withMaxClients(5)
                 .withLog(new PoolLog(SILENT, SILENT));
