@@ -1,6 +1,7 @@
 package dev.minepool.client;
 
 import dev.minepool.client.engine.EngineChoice;
+import dev.minepool.client.swarm.SwarmCommand;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.Protocol;
 import java.io.BufferedReader;
@@ -77,6 +78,9 @@ public final class PoolClientMain {
     /** @param vectorModule whether the Vector API module is loaded (tests say no without restarting the JVM) */
     static int run(String[] args, PrintStream out, PrintStream err, Path workDir, Consumer<Miner> started,
             BooleanSupplier vectorModule) {
+        if (args.length > 0 && args[0].equals("swarm")) {
+            return SwarmCommand.run(args, 1, out, err); // a load generator with its own options and exit codes
+        }
         try {
             if (args.length > 0 && args[0].equals("bench")) {
                 return bench(new Arguments(args, 1), out, vectorModule);
@@ -239,6 +243,8 @@ public final class PoolClientMain {
                   --seconds S    how long each run mines (default %d)
                   --threads N    hashing threads of the second run (default: available processors, %d here)
                   --engine E     auto (default: every engine this JVM can run), vector or digest
+
+                swarm: a load generator, thousands of miners on one thread (minepool client swarm --help).
                 """.formatted(Protocol.DEFAULT_PORT, processors, NAME_FILE, DEFAULT_BENCH_SECONDS, processors);
     }
 
@@ -337,7 +343,7 @@ public final class PoolClientMain {
                 return new UsageException("unknown option '" + option + "'", true);
             }
             return new UsageException("unexpected argument '" + option
-                    + "' (the only command is bench)", true);
+                    + "' (the commands are bench and swarm)", true);
         }
     }
 }
