@@ -16,10 +16,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -112,7 +109,7 @@ class RealSessionCaptureTest {
         } finally {
             threads.shutdownNow();
         }
-        keep(capture);
+        TsharkCapture.keep(capture, "real-session.pcap");
 
         List<DecodedMessage> messages = Tshark.decode(capture, Tshark.poolPort(poolPort));
         assertThat(messages).as("every message decodes without expert info")
@@ -171,12 +168,4 @@ class RealSessionCaptureTest {
         }
     }
 
-    private static void keep(Path capture) throws Exception {
-        String keepDir = System.getProperty("minepool.keepCaptures");
-        if (keepDir != null) {
-            Path target = Paths.get(keepDir);
-            Files.createDirectories(target);
-            Files.copy(capture, target.resolve("real-session.pcap"), StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
 }

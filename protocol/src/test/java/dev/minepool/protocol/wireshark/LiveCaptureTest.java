@@ -15,10 +15,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -66,7 +63,7 @@ class LiveCaptureTest {
                 capture = recording.stop(); // after both ends closed, so both FINs are in it
             }
         }
-        keep(capture);
+        TsharkCapture.keep(capture, capture.getFileName().toString());
 
         List<DecodedMessage> messages = Tshark.decode(capture, Tshark.poolPort(poolPort));
 
@@ -175,14 +172,6 @@ class LiveCaptureTest {
         }
     }
 
-    private static void keep(Path capture) throws IOException {
-        String keepDir = System.getProperty("minepool.keepCaptures");
-        if (keepDir != null) {
-            Path target = Paths.get(keepDir).toAbsolutePath();
-            Files.createDirectories(target);
-            Files.copy(capture, target.resolve(capture.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
 
     /** One end of the connection: writes whole or split messages, reads and decodes with the codec. */
     private static final class Peer {

@@ -10,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -118,6 +120,19 @@ public final class TsharkCapture implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             capture.close();
             throw e;
+        }
+    }
+
+    /**
+     * Copies a finished capture to the folder named by {@code -Dminepool.keepCaptures=DIR}, if set, under
+     * {@code name}, so that a person can open it in Wireshark after the test.
+     */
+    public static void keep(Path capture, String name) throws IOException {
+        String keepDir = System.getProperty("minepool.keepCaptures");
+        if (keepDir != null) {
+            Path target = Paths.get(keepDir).toAbsolutePath();
+            Files.createDirectories(target);
+            Files.copy(capture, target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
