@@ -102,7 +102,7 @@ class EndToEndTest {
         Map<String, String> slotOwners = new HashMap<>();
         for (String name : NAMES) {
             for (String line : outputs.get(name).lines()) {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("job (\\d+) slot (\\d+):").matcher(line);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("job (\\d+) slot (\\d+): nonces").matcher(line);
                 if (m.find()) {
                     String previous = slotOwners.put(m.group(1) + "/" + m.group(2), name);
                     assertThat(previous).as("job %s slot %s given to %s and to %s", m.group(1), m.group(2),
