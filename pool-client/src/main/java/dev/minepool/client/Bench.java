@@ -3,7 +3,7 @@ package dev.minepool.client;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.protocol.Protocol;
-import dev.minepool.protocol.ScanEngine;
+import dev.minepool.client.engine.ScanEngine;
 import java.io.PrintStream;
 import java.security.MessageDigest;
 import java.time.Duration;

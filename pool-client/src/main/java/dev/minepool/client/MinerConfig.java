@@ -1,8 +1,8 @@
 package dev.minepool.client;
 
-import dev.minepool.protocol.DigestNonceScanner;
+import dev.minepool.client.engine.DigestNonceScanner;
 import dev.minepool.protocol.Message;
-import dev.minepool.protocol.ScanEngine;
+import dev.minepool.client.engine.ScanEngine;
 import java.time.Duration;
 
 /**

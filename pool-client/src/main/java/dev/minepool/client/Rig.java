@@ -1,8 +1,8 @@
 package dev.minepool.client;
 
 import dev.minepool.protocol.Message;
-import dev.minepool.protocol.NonceScanner;
-import dev.minepool.protocol.ScanEngine;
+import dev.minepool.client.engine.NonceScanner;
+import dev.minepool.client.engine.ScanEngine;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;

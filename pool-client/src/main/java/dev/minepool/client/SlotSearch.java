@@ -1,8 +1,8 @@
 package dev.minepool.client;
 
 import dev.minepool.protocol.Message;
-import dev.minepool.protocol.NonceRange;
-import dev.minepool.protocol.NonceScanner;
+import dev.minepool.client.engine.NonceRange;
+import dev.minepool.client.engine.NonceScanner;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -3,13 +3,13 @@ package dev.minepool.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.BlockHeader;
-import dev.minepool.protocol.DigestNonceScanner;
+import dev.minepool.client.engine.DigestNonceScanner;
 import dev.minepool.protocol.Message;
-import dev.minepool.protocol.NonceRange;
-import dev.minepool.protocol.NonceScanner;
+import dev.minepool.client.engine.NonceRange;
+import dev.minepool.client.engine.NonceScanner;
 import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.protocol.Protocol;
-import dev.minepool.protocol.ScanEngine;
+import dev.minepool.client.engine.ScanEngine;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.minepool.client;
 
-import dev.minepool.protocol.DigestNonceScanner;
-import dev.minepool.protocol.NonceRange;
-import dev.minepool.protocol.NonceScanner;
-import dev.minepool.protocol.ScanEngine;
+import dev.minepool.client.engine.DigestNonceScanner;
+import dev.minepool.client.engine.NonceRange;
+import dev.minepool.client.engine.NonceScanner;
+import dev.minepool.client.engine.ScanEngine;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;

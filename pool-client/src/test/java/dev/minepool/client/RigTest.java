@@ -3,11 +3,11 @@ package dev.minepool.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.Message;
-import dev.minepool.protocol.NonceRange;
-import dev.minepool.protocol.NonceScanner;
+import dev.minepool.client.engine.NonceRange;
+import dev.minepool.client.engine.NonceScanner;
 import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.protocol.Protocol;
-import dev.minepool.protocol.ScanEngine;
+import dev.minepool.client.engine.ScanEngine;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

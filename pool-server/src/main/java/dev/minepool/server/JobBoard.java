@@ -1,5 +1,6 @@
 package dev.minepool.server;
 
+import dev.minepool.server.chain.ChainFile;
 import dev.minepool.protocol.BlockHeader;
 
 /**

@@ -1,5 +1,8 @@
 package dev.minepool.server;
 
+import dev.minepool.server.chain.Block;
+import dev.minepool.server.chain.ChainCorruptException;
+import dev.minepool.server.chain.ChainFile;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.protocol.ProtocolException;

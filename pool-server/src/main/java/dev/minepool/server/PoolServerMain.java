@@ -1,5 +1,7 @@
 package dev.minepool.server;
 
+import dev.minepool.server.chain.Genesis;
+import dev.minepool.server.chain.ChainFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;

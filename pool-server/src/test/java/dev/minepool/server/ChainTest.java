@@ -1,5 +1,9 @@
 package dev.minepool.server;
 
+import dev.minepool.server.chain.Block;
+import dev.minepool.server.chain.ChainCorruptException;
+import dev.minepool.server.chain.Genesis;
+import dev.minepool.server.chain.ChainFile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.minepool.server;
 
+import dev.minepool.server.chain.Genesis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.BlockHeader;

@@ -1,7 +1,5 @@
 package dev.minepool.client.engine;
 
-import dev.minepool.protocol.DigestNonceScanner;
-import dev.minepool.protocol.ScanEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -4,11 +4,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.ROR;
 import static jdk.incubator.vector.VectorOperators.XOR;
 
-import dev.minepool.protocol.DigestNonceScanner;
-import dev.minepool.protocol.NonceRange;
-import dev.minepool.protocol.NonceScanner;
 import dev.minepool.protocol.ProofOfWork;
-import dev.minepool.protocol.ScanEngine;
 import java.util.function.BooleanSupplier;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;

@@ -1,9 +1,9 @@
 package dev.minepool.client.swarm;
 
-import dev.minepool.protocol.DigestNonceScanner;
+import dev.minepool.client.engine.DigestNonceScanner;
 import dev.minepool.protocol.Message;
-import dev.minepool.protocol.NonceRange;
-import dev.minepool.protocol.NonceScanner;
+import dev.minepool.client.engine.NonceRange;
+import dev.minepool.client.engine.NonceScanner;
 import dev.minepool.protocol.ProtocolException;
 import java.io.IOException;
 import com.sun.management.UnixOperatingSystemMXBean;

@@ -2,9 +2,6 @@ package dev.minepool.client.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minepool.protocol.DigestNonceScanner;
-import dev.minepool.protocol.NonceRange;
-import dev.minepool.protocol.NonceScanner;
 import dev.minepool.protocol.Protocol;
 import dev.minepool.protocol.ProofOfWork;
 import java.util.ArrayList;

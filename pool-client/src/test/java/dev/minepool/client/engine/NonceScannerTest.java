@@ -1,5 +1,7 @@
-package dev.minepool.protocol;
+package dev.minepool.client.engine;
 
+import dev.minepool.protocol.Protocol;
+import dev.minepool.protocol.ProofOfWork;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -14,7 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class NonceScannerTest {
-    private static final byte[] DATA = ProofOfWorkTest.VECTOR_DATA;
+    /** PROTOCOL.md's worked vector: 1024 bytes with data[i] = i mod 256. */
+    private static final byte[] DATA = vectorData();
     private static final ScanEngine ENGINE = DigestNonceScanner.ENGINE;
 
     @Test
@@ -133,5 +136,13 @@ class NonceScannerTest {
             from = hit + 1;
         }
         return hits;
+    }
+
+    private static byte[] vectorData() {
+        byte[] data = new byte[1024];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) i;
+        }
+        return data;
     }
 }

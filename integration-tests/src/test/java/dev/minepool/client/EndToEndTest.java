@@ -3,8 +3,8 @@ package dev.minepool.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.ProofOfWork;
-import dev.minepool.server.Block;
-import dev.minepool.server.ChainFile;
+import dev.minepool.server.chain.Block;
+import dev.minepool.server.chain.ChainFile;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.PoolLog;
 import dev.minepool.server.PoolServer;

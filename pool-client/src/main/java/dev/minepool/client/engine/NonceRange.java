@@ -1,5 +1,7 @@
-package dev.minepool.protocol;
+package dev.minepool.client.engine;
 
+import dev.minepool.protocol.Message;
+import dev.minepool.protocol.Protocol;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.minepool.server;
+package dev.minepool.server.chain;
 
 import java.io.IOException;
 

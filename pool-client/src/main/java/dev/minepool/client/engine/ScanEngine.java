@@ -1,4 +1,4 @@
-package dev.minepool.protocol;
+package dev.minepool.client.engine;
 
 /** A way of hashing nonces; each makes scanners that give the same answers, at different speeds. */
 public interface ScanEngine {

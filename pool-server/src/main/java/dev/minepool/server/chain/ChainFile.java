@@ -1,5 +1,6 @@
-package dev.minepool.server;
+package dev.minepool.server.chain;
 
+import dev.minepool.server.PoolLog;
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.ProofOfWork;
@@ -324,7 +325,7 @@ public final class ChainFile implements Closeable {
     }
 
     /** The record for a block, file bytes exactly. */
-    static ByteBuffer encode(Block block) {
+    public static ByteBuffer encode(Block block) {
         byte[] data = block.data();
         ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER_LENGTH + DATA_OFFSET + data.length)
                 .order(ByteOrder.BIG_ENDIAN);

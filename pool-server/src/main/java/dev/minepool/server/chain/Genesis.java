@@ -1,4 +1,4 @@
-package dev.minepool.server;
+package dev.minepool.server.chain;
 
 import dev.minepool.protocol.ProofOfWork;
 import java.nio.charset.StandardCharsets;

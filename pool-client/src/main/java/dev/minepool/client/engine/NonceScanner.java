@@ -1,4 +1,4 @@
-package dev.minepool.protocol;
+package dev.minepool.client.engine;
 
 import java.util.function.BooleanSupplier;
 

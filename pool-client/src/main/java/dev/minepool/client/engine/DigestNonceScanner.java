@@ -1,5 +1,6 @@
-package dev.minepool.protocol;
+package dev.minepool.client.engine;
 
+import dev.minepool.protocol.ProofOfWork;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.function.BooleanSupplier;
