@@ -41,7 +41,17 @@ local SUBMIT_LENGTH = 7
 local REPLY_JOB_OFFSET = 1
 local REPLY_LENGTH = 3
 
-local QUIT_LENGTH = 1
+-- Q carries the reason for the goodbye (Message.Quit.Reason); the codes are part of the protocol.
+local QUIT_REASON_OFFSET = 1
+local QUIT_LENGTH = 2
+local QUIT_REASONS = {
+    [0] = "the pool is shutting down",
+    [1] = "the pool is full",
+    [2] = "the pool has too many connections from this address",
+    [3] = "the pool refused the miner name",
+    [4] = "the miner name changed on the same connection",
+    [5] = "too many rejected submits",
+}
 
 -- The pool server's layout of the job data (BlockHeader.java): shown only when the data is long enough.
 local HEADER_PREVIOUS_HASH_OFFSET = 0
@@ -90,6 +100,7 @@ local f = {
     transactions = ProtoField.bytes("minepool.transactions", "Transactions"),
     nonce = ProtoField.uint32("minepool.nonce", "Nonce", base.HEX),
     name = ProtoField.string("minepool.name", "Miner name", base.UNICODE),
+    reason = ProtoField.uint8("minepool.reason", "Reason", base.DEC, QUIT_REASONS),
     undecoded = ProtoField.bytes("minepool.undecoded", "Undecodable bytes"),
 }
 minepool.fields = f
@@ -290,7 +301,9 @@ local function dissect_message(tvb, pinfo, tree, offset, t)
         subtree:add(f.nonce, tvb(offset + SUBMIT_NONCE_OFFSET, 4))
         summary = string.format("S job=%d nonce=0x%08x", job, nonce)
     elseif t.letter == "Q" then
-        summary = "Q quit"
+        local reason = tvb(offset + QUIT_REASON_OFFSET, 1):uint()
+        subtree:add(f.reason, tvb(offset + QUIT_REASON_OFFSET, 1))
+        summary = string.format("Q quit: %s", QUIT_REASONS[reason] or ("reason code " .. reason))
     else
         local job = tvb(offset + REPLY_JOB_OFFSET, 2):uint()
         subtree:add(f.job, tvb(offset + REPLY_JOB_OFFSET, 2))

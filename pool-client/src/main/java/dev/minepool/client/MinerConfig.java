@@ -1,7 +1,7 @@
 package dev.minepool.client;
 
 import dev.minepool.client.engine.DigestNonceScanner;
-import dev.minepool.protocol.Message;
+import dev.minepool.protocol.MinerName;
 import dev.minepool.client.engine.ScanEngine;
 import java.time.Duration;
 
@@ -24,10 +24,7 @@ public record MinerConfig(String name, String host, int port, int threads, ScanE
     public static final Duration DEFAULT_REPORT_EVERY = Duration.ofSeconds(10);
 
     public MinerConfig {
-        Message.GetWork.nameBytes(name); // throws with a sentence a person can act on
-        if (name.isEmpty()) {
-            throw new IllegalArgumentException("the miner name is empty");
-        }
+        MinerName.parse(name); // throws with a sentence a person can act on
         if (port < 1 || port > 0xFFFF) {
             throw new IllegalArgumentException("port " + port + " is not in 1..65535");
         }

@@ -325,7 +325,7 @@ class MinerTest {
                 miner.next(Message.Submit.class);
                 miner.send(new Message.Accepted(1));
                 miner.next(Message.GetWork.class);
-                miner.send(new Message.Quit());
+                miner.send(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
                 assertThat(run.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).coins()).isEqualTo(1);
             }
         }

@@ -71,7 +71,7 @@ class PoolClientMainTest {
                     }, () -> vectorModule));
             try (FakePool.Connection miner = pool.accept()) {
                 byte[] getWork = miner.readBytes(Message.GetWork.LENGTH);
-                miner.send(new Message.Quit());
+                miner.send(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
                 assertThat(client.get(10, TimeUnit.SECONDS)).as("exit code after Q").isZero();
                 return getWork;
             }
@@ -251,7 +251,7 @@ class PoolClientMainTest {
                 out.awaitLine("job 8 slot 0");
                 miner.send(new Message.Invalidated(8));
                 assertThat(miner.next()).as("new work asked for after I").isInstanceOf(Message.GetWork.class);
-                miner.send(new Message.Quit());
+                miner.send(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
                 assertThat(client.get(10, TimeUnit.SECONDS)).isZero();
             }
         }

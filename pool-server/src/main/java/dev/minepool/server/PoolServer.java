@@ -340,7 +340,7 @@ public final class PoolServer implements AutoCloseable {
 
     private void refuse(SocketChannel channel, String address) {
         try {
-            channel.write(ByteBuffer.wrap(new Message.Quit().toBytes())); // a fresh socket has room for 1 byte
+            channel.write(ByteBuffer.wrap(new Message.Quit(Message.Quit.Reason.SHUTDOWN).toBytes())); // a fresh socket has room for 1 byte
         } catch (IOException e) {
             // it is being refused anyway
         }
@@ -721,7 +721,7 @@ public final class PoolServer implements AutoCloseable {
                 }
             }
             for (Miner miner : open) {
-                send(miner, new Message.Quit());
+                send(miner, new Message.Quit(Message.Quit.Reason.SHUTDOWN));
                 if (!miner.closed) {
                     miner.closeWhenFlushed = true;
                     if (!miner.hasOutgoing()) {

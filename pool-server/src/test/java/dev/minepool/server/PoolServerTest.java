@@ -293,7 +293,7 @@ class PoolServerTest {
         a.getWork("a");
         b.getWork("b");
         TestMiner c = miner(pool);
-        assertThat(c.read()).isEqualTo(new Message.Quit());
+        assertThat(c.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
         assertThat(c.closedByPool()).isTrue();
         a.close();
         assertThat(log.await("miner a (127.0.0.1", WAIT)).contains("disconnected");
@@ -310,10 +310,10 @@ class PoolServerTest {
         Message.Task b = bob.getWork("bob");
         alice.send(new Message.Submit(a.job(), TestMiner.validNonce(a)));
         assertThat(alice.read()).isEqualTo(new Message.Accepted(a.job()));
-        assertThat(alice.read()).isEqualTo(new Message.Quit());
+        assertThat(alice.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
         assertThat(bob.read()).isEqualTo(new Message.Invalidated(b.job()));
-        assertThat(bob.read()).isEqualTo(new Message.Quit());
-        assertThat(lurker.read()).isEqualTo(new Message.Quit());
+        assertThat(bob.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
+        assertThat(lurker.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
         assertThat(alice.closedByPool()).isTrue();
         assertThat(pool.awaitTermination(WAIT)).isTrue();
         assertThat(pool.failed()).isFalse();
@@ -326,9 +326,9 @@ class PoolServerTest {
         TestMiner fresh = miner(pool);
         alice.getWork("alice");
         pool.close();
-        assertThat(alice.read()).isEqualTo(new Message.Quit());
+        assertThat(alice.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
         assertThat(alice.closedByPool()).isTrue();
-        assertThat(fresh.read()).isEqualTo(new Message.Quit());
+        assertThat(fresh.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
         assertThat(pool.awaitTermination(WAIT)).isTrue();
         pool.close();
     }
@@ -437,7 +437,7 @@ class PoolServerTest {
         pool.chainFile().close(); // every write to it now fails, as a dead disk would
 
         miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
-        assertThat(miner.read()).as("no A for a block that is not on disk").isEqualTo(new Message.Quit());
+        assertThat(miner.read()).as("no A for a block that is not on disk").isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
         assertThat(miner.closedByPool()).isTrue();
         assertThat(pool.awaitTermination(WAIT)).isTrue();
         assertThat(pool.failed()).isTrue();

@@ -2,12 +2,8 @@ package dev.minepool.protocol;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * A message of the minepool wire protocol, version 1: one ASCII type byte followed by fixed-layout fields.
@@ -18,8 +14,7 @@ import java.util.HexFormat;
  * decoded message is always one the protocol allows.
  */
 public sealed interface Message
-        permits Message.GetWork, Message.Task, Message.Submit, Message.Accepted, Message.Invalidated,
-        Message.Rejected, Message.Quit {
+        permits Message.GetWork, Message.Task, Message.Submit, Message.JobAnswer, Message.Quit {
 
     /** The offset of the type byte, common to every message. */
     int TYPE_OFFSET = 0;
@@ -34,9 +29,21 @@ public sealed interface Message
     /**
      * Writes the message at the buffer's position and advances it.
      *
+     * @throws IllegalArgumentException         if the buffer is not big-endian (network order)
      * @throws java.nio.BufferOverflowException if fewer than {@link #encodedLength()} bytes remain
      */
     void encode(ByteBuffer dst);
+
+    /**
+     * Every multi-byte field is big-endian. A buffer set to little-endian would write every u16 and u32 swapped
+     * and still "work" against itself, so encoding refuses it instead of guessing.
+     */
+    static void requireNetworkOrder(ByteBuffer dst) {
+        if (dst.order() != ByteOrder.BIG_ENDIAN) {
+            throw new IllegalArgumentException("minepool messages are big-endian (network order); the buffer is "
+                    + dst.order());
+        }
+    }
 
     /** The message's bytes in a fresh array. */
     default byte[] toBytes() {
@@ -55,38 +62,55 @@ public sealed interface Message
      *  +--------+--------------------------------------+
      * </pre>
      *
-     * A name is 1 to 10 bytes of UTF-8 and contains no 0x00 (trailing 0x00 are padding, not part of the name).
+     * The record keeps the name field's bytes as they arrived, trailing 0x00 padding removed, so that the pool
+     * can refuse a bad name with a reason (and log its bytes) rather than drop the connection as if the frame
+     * were garbage. {@link #name()} applies the rules of {@link MinerName}.
+     *
+     * @param nameBytes 0 to 10 bytes; not checked against the name rules here
      */
-    record GetWork(String minerName) implements Message {
-        public static final int NAME_OFFSET = 1;
-        public static final int NAME_LENGTH = 10;
+    record GetWork(byte[] nameBytes) implements Message {
+        public static final int NAME_OFFSET = TYPE_OFFSET + 1;
+        public static final int NAME_LENGTH = MinerName.MAX_BYTES;
         public static final int LENGTH = NAME_OFFSET + NAME_LENGTH;
 
         public GetWork {
-            byte[] bytes = nameBytes(minerName);
-            if (bytes.length == 0) {
-                throw new IllegalArgumentException("the miner name is empty");
+            if (nameBytes == null || nameBytes.length > NAME_LENGTH) {
+                throw new IllegalArgumentException("a G's name field holds at most " + NAME_LENGTH + " bytes");
             }
+            nameBytes = nameBytes.clone();
+        }
+
+        /** A G for a valid name. */
+        public GetWork(MinerName name) {
+            this(name.utf8());
         }
 
         /**
-         * The UTF-8 bytes of a miner name, checked against the protocol's rules.
+         * A G for a name given as text, which must already follow the rules of {@link MinerName}.
          *
-         * @throws IllegalArgumentException with a sentence a person can act on
+         * @throws MinerName.InvalidNameException if it does not
          */
-        public static byte[] nameBytes(String name) {
-            if (name == null) {
-                throw new IllegalArgumentException("the miner name is missing");
-            }
-            if (name.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("the miner name contains a NUL character");
-            }
-            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-            if (bytes.length > NAME_LENGTH) {
-                throw new IllegalArgumentException("the miner name '" + name + "' is " + bytes.length
-                        + " bytes in UTF-8; the protocol allows at most " + NAME_LENGTH);
-            }
-            return bytes;
+        public GetWork(String name) {
+            this(MinerName.parse(name).utf8());
+        }
+
+        @Override
+        public byte[] nameBytes() {
+            return nameBytes.clone();
+        }
+
+        /**
+         * The name, checked.
+         *
+         * @throws MinerName.InvalidNameException if the bytes break the name rules
+         */
+        public MinerName name() {
+            return MinerName.parse(nameBytes);
+        }
+
+        /** The name as text for tests and tools: the bytes decoded as UTF-8, unchecked (bad bytes become U+FFFD). */
+        public String minerName() {
+            return new String(nameBytes, StandardCharsets.UTF_8);
         }
 
         @Override
@@ -96,14 +120,14 @@ public sealed interface Message
 
         @Override
         public void encode(ByteBuffer dst) {
-            byte[] name = nameBytes(minerName);
-            dst.put(MessageType.GET_WORK.wireByte()).put(name);
-            for (int i = name.length; i < NAME_LENGTH; i++) {
+            requireNetworkOrder(dst);
+            dst.put(MessageType.GET_WORK.wireByte()).put(nameBytes);
+            for (int i = nameBytes.length; i < NAME_LENGTH; i++) {
                 dst.put((byte) 0);
             }
         }
 
-        static GetWork decode(ByteBuffer src) throws ProtocolException {
+        static GetWork decode(ByteBuffer src) {
             src.get(); // type byte, already checked
             byte[] field = new byte[NAME_LENGTH];
             src.get(field);
@@ -111,24 +135,22 @@ public sealed interface Message
             while (length > 0 && field[length - 1] == 0) {
                 length--;
             }
-            if (length == 0) {
-                throw new ProtocolException("G carries an empty miner name");
-            }
-            for (int i = 0; i < length; i++) {
-                if (field[i] == 0) {
-                    throw new ProtocolException("G carries a miner name with a 0x00 byte inside it");
-                }
-            }
-            try {
-                CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(field, 0, length));
-                return new GetWork(chars.toString());
-            } catch (CharacterCodingException e) {
-                throw new ProtocolException("G carries a miner name that is not valid UTF-8: "
-                        + HexFormat.of().formatHex(field, 0, length));
-            }
+            return new GetWork(Arrays.copyOf(field, length));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof GetWork g && Arrays.equals(nameBytes, g.nameBytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(nameBytes);
+        }
+
+        @Override
+        public String toString() {
+            return "GetWork[name=\"" + MinerName.escape(nameBytes) + "\"]";
         }
     }
 
@@ -148,12 +170,12 @@ public sealed interface Message
      * A slot size of 0 stands for 2^32 (the whole nonce space, in slot 0), the one value a u32 cannot hold.
      */
     record Task(int job, int slot, long slotSize, int zeroBits, byte[] data) implements Message {
-        public static final int JOB_OFFSET = 1;
-        public static final int SLOT_OFFSET = 3;
-        public static final int SLOT_SIZE_OFFSET = 5;
-        public static final int ZERO_BITS_OFFSET = 9;
-        public static final int DATA_LENGTH_OFFSET = 10;
-        public static final int DATA_OFFSET = 12;
+        public static final int JOB_OFFSET = TYPE_OFFSET + 1;
+        public static final int SLOT_OFFSET = JOB_OFFSET + 2;
+        public static final int SLOT_SIZE_OFFSET = SLOT_OFFSET + 2;
+        public static final int ZERO_BITS_OFFSET = SLOT_SIZE_OFFSET + 4;
+        public static final int DATA_LENGTH_OFFSET = ZERO_BITS_OFFSET + 1;
+        public static final int DATA_OFFSET = DATA_LENGTH_OFFSET + 2;
         public static final int HEADER_LENGTH = DATA_OFFSET;
 
         public Task {
@@ -207,6 +229,7 @@ public sealed interface Message
 
         @Override
         public void encode(ByteBuffer dst) {
+            requireNetworkOrder(dst);
             dst.put(MessageType.TASK.wireByte())
                     .putShort((short) job)
                     .putShort((short) slot)
@@ -264,9 +287,9 @@ public sealed interface Message
      * </pre>
      */
     record Submit(int job, long nonce) implements Message {
-        public static final int JOB_OFFSET = 1;
-        public static final int NONCE_OFFSET = 3;
-        public static final int LENGTH = 7;
+        public static final int JOB_OFFSET = TYPE_OFFSET + 1;
+        public static final int NONCE_OFFSET = JOB_OFFSET + 2;
+        public static final int LENGTH = NONCE_OFFSET + 4;
 
         public Submit {
             checkU16("job", job);
@@ -282,6 +305,7 @@ public sealed interface Message
 
         @Override
         public void encode(ByteBuffer dst) {
+            requireNetworkOrder(dst);
             dst.put(MessageType.SUBMIT.wireByte()).putShort((short) job).putInt((int) nonce);
         }
 
@@ -293,19 +317,39 @@ public sealed interface Message
     }
 
     /**
-     * {@code A}: the nonce is the first valid one for its block; the block is on the pool's disk.
+     * The pool's answer about one job: {@code A}, {@code I} or {@code R}. The three share one layout and differ
+     * only in the type byte.
      *
      * <pre>
      *  0      1        3
      *  +------+--------+
-     *  | 'A'  | job u16|
+     *  | type | job    |
+     *  |      | u16    |
      *  +------+--------+
      * </pre>
      */
-    record Accepted(int job) implements Message {
-        public static final int JOB_OFFSET = 1;
-        public static final int LENGTH = 3;
+    sealed interface JobAnswer extends Message permits Accepted, Invalidated, Rejected {
+        int JOB_OFFSET = TYPE_OFFSET + 1;
+        int LENGTH = JOB_OFFSET + 2;
 
+        /** The job the answer is about. */
+        int job();
+
+        @Override
+        default void encode(ByteBuffer dst) {
+            requireNetworkOrder(dst);
+            dst.put(type().wireByte()).putShort((short) job());
+        }
+
+        /** Reads the job field of an A, I or R frame and advances past it. */
+        private static int decodeJob(ByteBuffer src) {
+            src.get(); // type byte, already checked
+            return Short.toUnsignedInt(src.getShort());
+        }
+    }
+
+    /** {@code A}: the nonce is the first valid one for its block; the block is on the pool's disk. */
+    record Accepted(int job) implements JobAnswer {
         public Accepted {
             checkU16("job", job);
         }
@@ -315,21 +359,17 @@ public sealed interface Message
             return MessageType.ACCEPTED;
         }
 
-        @Override
-        public void encode(ByteBuffer dst) {
-            dst.put(MessageType.ACCEPTED.wireByte()).putShort((short) job);
+        static Accepted decode(ByteBuffer src) {
+            return new Accepted(JobAnswer.decodeJob(src));
         }
     }
 
     /**
      * {@code I}: the block of this job was already mined (by anyone, the receiver included): stop, and ask
      * again with {@code G}. Sent unasked to every miner holding a slot of the block, and as the answer to a
-     * late {@code S}. Same layout as {@link Accepted}, type byte {@code 'I'}.
+     * late {@code S}.
      */
-    record Invalidated(int job) implements Message {
-        public static final int JOB_OFFSET = 1;
-        public static final int LENGTH = 3;
-
+    record Invalidated(int job) implements JobAnswer {
         public Invalidated {
             checkU16("job", job);
         }
@@ -339,20 +379,16 @@ public sealed interface Message
             return MessageType.INVALIDATED;
         }
 
-        @Override
-        public void encode(ByteBuffer dst) {
-            dst.put(MessageType.INVALIDATED.wireByte()).putShort((short) job);
+        static Invalidated decode(ByteBuffer src) {
+            return new Invalidated(JobAnswer.decodeJob(src));
         }
     }
 
     /**
      * {@code R}: the nonce does not meet the zero bits, the job is unknown, or the connection never sent
-     * {@code G}. Same layout as {@link Accepted}, type byte {@code 'R'}.
+     * {@code G}.
      */
-    record Rejected(int job) implements Message {
-        public static final int JOB_OFFSET = 1;
-        public static final int LENGTH = 3;
-
+    record Rejected(int job) implements JobAnswer {
         public Rejected {
             checkU16("job", job);
         }
@@ -362,24 +398,97 @@ public sealed interface Message
             return MessageType.REJECTED;
         }
 
-        @Override
-        public void encode(ByteBuffer dst) {
-            dst.put(MessageType.REJECTED.wireByte()).putShort((short) job);
+        static Rejected decode(ByteBuffer src) {
+            return new Rejected(JobAnswer.decodeJob(src));
         }
     }
 
     /**
-     * {@code Q}: the server's courtesy goodbye; it closes the connection next.
+     * {@code Q}: the pool's goodbye, with the reason; it closes the connection next.
      *
      * <pre>
-     *  0      1
-     *  +------+
-     *  | 'Q'  |
-     *  +------+
+     *  0      1        2
+     *  +------+--------+
+     *  | 'Q'  | reason |
+     *  |      | u8     |
+     *  +------+--------+
      * </pre>
+     *
+     * A miner that receives a reason code it does not know still stops; {@link #reason()} is then null and the
+     * code is shown as a number.
+     *
+     * @param reasonCode the {@link Reason#code()}, 0..255
      */
-    record Quit() implements Message {
-        public static final int LENGTH = 1;
+    record Quit(int reasonCode) implements Message {
+        public static final int REASON_OFFSET = TYPE_OFFSET + 1;
+        public static final int LENGTH = REASON_OFFSET + 1;
+
+        /** Why the pool says goodbye. The codes are part of the protocol: never renumber one. */
+        public enum Reason {
+            /** The pool is shutting down (a signal, or its --max-blocks limit). Nothing is wrong with the miner. */
+            SHUTDOWN(0, "the pool is shutting down"),
+            /** The pool has --max-clients connections already. */
+            POOL_FULL(1, "the pool is full"),
+            /** The pool has --max-clients-per-host connections from the miner's address already. */
+            HOST_FULL(2, "the pool has too many connections from this address"),
+            /** The name in G breaks the name rules. */
+            BAD_NAME(3, "the pool refused the miner name"),
+            /** A second G on the same connection named another miner. */
+            NAME_CHANGED(4, "the miner name changed on the same connection"),
+            /** Too many rejected submits or rule violations in a short time. */
+            TOO_MANY_REJECTS(5, "too many rejected submits");
+
+            private static final Reason[] BY_CODE = new Reason[256];
+
+            static {
+                for (Reason reason : values()) {
+                    BY_CODE[reason.code] = reason;
+                }
+            }
+
+            private final int code;
+            private final String description;
+
+            Reason(int code, String description) {
+                this.code = code;
+                this.description = description;
+            }
+
+            public int code() {
+                return code;
+            }
+
+            /** A few words for a person: {@code the pool is full}. */
+            public String description() {
+                return description;
+            }
+
+            /** The reason with this code, or null if this version of the protocol does not know it. */
+            public static Reason fromCode(int code) {
+                return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+            }
+        }
+
+        public Quit {
+            if (reasonCode < 0 || reasonCode > 0xFF) {
+                throw new IllegalArgumentException("reason code " + reasonCode + " is not a u8");
+            }
+        }
+
+        public Quit(Reason reason) {
+            this(reason.code());
+        }
+
+        /** The reason, or null for a code this version does not know. */
+        public Reason reason() {
+            return Reason.fromCode(reasonCode);
+        }
+
+        /** The reason in words, or {@code reason code N} for an unknown one. */
+        public String describe() {
+            Reason reason = reason();
+            return reason != null ? reason.description() : "reason code " + reasonCode;
+        }
 
         @Override
         public MessageType type() {
@@ -388,7 +497,13 @@ public sealed interface Message
 
         @Override
         public void encode(ByteBuffer dst) {
-            dst.put(MessageType.QUIT.wireByte());
+            requireNetworkOrder(dst);
+            dst.put(MessageType.QUIT.wireByte()).put((byte) reasonCode);
+        }
+
+        static Quit decode(ByteBuffer src) {
+            src.get();
+            return new Quit(Byte.toUnsignedInt(src.get()));
         }
     }
 

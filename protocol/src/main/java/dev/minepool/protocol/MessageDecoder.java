@@ -46,9 +46,7 @@ public final class MessageDecoder {
                 stash(src);
                 return;
             }
-            int end = src.position() + required;
-            out.add(decodeFrame(src));
-            assert src.position() == end : "a decoded frame must consume exactly its length";
+            out.add(decodeFrame(src, required));
         }
     }
 
@@ -88,7 +86,7 @@ public final class MessageDecoder {
             ByteBuffer view = ByteBuffer.wrap(pending, 0, pendingLength);
             int required = requiredLength(view);
             if (pendingLength >= required) {
-                out.add(decodeFrame(view));
+                out.add(decodeFrame(view, required));
                 pendingLength = 0;
                 return true;
             }
@@ -126,13 +124,7 @@ public final class MessageDecoder {
         if (!buf.hasRemaining()) {
             return 1;
         }
-        int start = buf.position();
-        MessageType type = checkType(buf.get(start));
-        if (type != MessageType.TASK || buf.remaining() < Message.Task.HEADER_LENGTH) {
-            return type.fixedLength();
-        }
-        return Message.Task.HEADER_LENGTH
-                + Short.toUnsignedInt(buf.getShort(start + Message.Task.DATA_LENGTH_OFFSET));
+        return checkType(buf.get(buf.position())).requiredLength(buf);
     }
 
     private MessageType checkType(byte b) throws ProtocolException {
@@ -149,32 +141,20 @@ public final class MessageDecoder {
         return type;
     }
 
-    private static Message decodeFrame(ByteBuffer src) throws ProtocolException {
-        MessageType type = MessageType.fromWireByte(src.get(src.position()));
-        switch (type) {
-            case GET_WORK:
-                return Message.GetWork.decode(src);
-            case TASK:
-                return Message.Task.decode(src);
-            case SUBMIT:
-                return Message.Submit.decode(src);
-            default:
-                break;
+    /**
+     * Decodes the whole frame of {@code length} bytes at the buffer's position. A decoder that reads more or
+     * fewer bytes than the frame's length would desynchronise every message after it, silently; that is a bug
+     * in this codec, so it fails loudly whether or not the JVM runs with assertions (as Apache MINA's cumulative
+     * decoder does).
+     */
+    private static Message decodeFrame(ByteBuffer src, int length) throws ProtocolException {
+        int start = src.position();
+        MessageType type = MessageType.fromWireByte(src.get(start));
+        Message message = type.decode(src);
+        if (src.position() - start != length) {
+            throw new IllegalStateException("the " + type.letter() + " decoder consumed " + (src.position() - start)
+                    + " bytes of a " + length + "-byte frame");
         }
-        src.get();
-        if (type == MessageType.QUIT) {
-            return new Message.Quit();
-        }
-        int job = Short.toUnsignedInt(src.getShort());
-        switch (type) {
-            case ACCEPTED:
-                return new Message.Accepted(job);
-            case INVALIDATED:
-                return new Message.Invalidated(job);
-            case REJECTED:
-                return new Message.Rejected(job);
-            default:
-                throw new AssertionError(type);
-        }
+        return message;
     }
 }

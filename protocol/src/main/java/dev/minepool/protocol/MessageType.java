@@ -1,27 +1,46 @@
 package dev.minepool.protocol;
 
+import java.nio.ByteBuffer;
+
 /**
  * The one-letter message types of the wire protocol, with the fixed part of each layout.
  *
  * <p>Like Netty's {@code RedisMessageType}, this enum is the one place that maps a wire byte to a type, its
- * direction and its length. Every message is its type byte followed by fixed-layout fields; only {@link #TASK}
- * has a variable part, whose length is in its header.
+ * direction, its length and its decoder, so that no length is written twice: the lengths come from the offsets
+ * each record names, and the decoder asks the type how long a frame is. Every message is its type byte
+ * followed by fixed-layout fields; only {@link #TASK} has a variable part, whose length is in its header.
  */
 public enum MessageType {
     /** {@code G}: the miner asks for a slot of work. */
-    GET_WORK('G', Direction.CLIENT_TO_SERVER, 11),
-    /** {@code T}: one slot of one job. 12 header bytes, then the data. */
-    TASK('T', Direction.SERVER_TO_CLIENT, 12),
+    GET_WORK('G', Direction.CLIENT_TO_SERVER, Message.GetWork.LENGTH,
+            MessageType.NO_LENGTH_FIELD, Message.GetWork::decode),
+    /** {@code T}: one slot of one job. 12 header bytes, then the data, whose length is in the header. */
+    TASK('T', Direction.SERVER_TO_CLIENT, Message.Task.HEADER_LENGTH, Message.Task.DATA_LENGTH_OFFSET,
+            Message.Task::decode),
     /** {@code S}: the miner reports a nonce. */
-    SUBMIT('S', Direction.CLIENT_TO_SERVER, 7),
+    SUBMIT('S', Direction.CLIENT_TO_SERVER, Message.Submit.LENGTH,
+            MessageType.NO_LENGTH_FIELD, Message.Submit::decode),
     /** {@code A}: the nonce won the block. */
-    ACCEPTED('A', Direction.SERVER_TO_CLIENT, 3),
+    ACCEPTED('A', Direction.SERVER_TO_CLIENT, Message.JobAnswer.LENGTH,
+            MessageType.NO_LENGTH_FIELD, Message.Accepted::decode),
     /** {@code I}: the block was already mined; stop and ask again. */
-    INVALIDATED('I', Direction.SERVER_TO_CLIENT, 3),
+    INVALIDATED('I', Direction.SERVER_TO_CLIENT, Message.JobAnswer.LENGTH,
+            MessageType.NO_LENGTH_FIELD, Message.Invalidated::decode),
     /** {@code R}: the nonce does not meet the zero bits, or the job is unknown. */
-    REJECTED('R', Direction.SERVER_TO_CLIENT, 3),
-    /** {@code Q}: the server's goodbye before it closes the connection. */
-    QUIT('Q', Direction.SERVER_TO_CLIENT, 1);
+    REJECTED('R', Direction.SERVER_TO_CLIENT, Message.JobAnswer.LENGTH,
+            MessageType.NO_LENGTH_FIELD, Message.Rejected::decode),
+    /** {@code Q}: the server's goodbye, with a reason, before it closes the connection. */
+    QUIT('Q', Direction.SERVER_TO_CLIENT, Message.Quit.LENGTH,
+            MessageType.NO_LENGTH_FIELD, Message.Quit::decode);
+
+    /** Decodes one whole frame, starting at its type byte, and advances past exactly that frame. */
+    @FunctionalInterface
+    interface FrameDecoder {
+        Message decode(ByteBuffer frame) throws ProtocolException;
+    }
+
+    /** For a type with no length field: the fixed length is the whole frame. */
+    static final int NO_LENGTH_FIELD = -1;
 
     private static final MessageType[] BY_BYTE = new MessageType[256];
 
@@ -34,11 +53,31 @@ public enum MessageType {
     private final byte wireByte;
     private final Direction direction;
     private final int fixedLength;
+    private final int lengthFieldOffset;
+    private final FrameDecoder decoder;
 
-    MessageType(char letter, Direction direction, int fixedLength) {
+    MessageType(char letter, Direction direction, int fixedLength, int lengthFieldOffset, FrameDecoder decoder) {
         this.wireByte = (byte) letter;
         this.direction = direction;
         this.fixedLength = fixedLength;
+        this.lengthFieldOffset = lengthFieldOffset;
+        this.decoder = decoder;
+    }
+
+    /**
+     * How many bytes the frame of this type that starts at {@code buf}'s position needs: its fixed length, plus
+     * the u16 of its length field once enough of the header has arrived to read it. Peeks, never consumes.
+     */
+    int requiredLength(ByteBuffer buf) {
+        if (lengthFieldOffset == NO_LENGTH_FIELD || buf.remaining() < fixedLength) {
+            return fixedLength;
+        }
+        return fixedLength + Short.toUnsignedInt(buf.getShort(buf.position() + lengthFieldOffset));
+    }
+
+    /** Decodes one whole frame of this type. */
+    Message decode(ByteBuffer frame) throws ProtocolException {
+        return decoder.decode(frame);
     }
 
     /** The type byte on the wire (an ASCII letter). */

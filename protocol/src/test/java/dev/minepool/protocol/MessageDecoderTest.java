@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.nio.ByteOrder;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class MessageDecoderTest {
             new Message.Rejected(2),
             new Message.Accepted(2),
             new Message.Task(3, 1, 5, 0, new byte[0]),
-            new Message.Quit());
+            new Message.Quit(Message.Quit.Reason.SHUTDOWN));
 
     private static final List<Message> CLIENT_TO_SERVER = List.of(
             new Message.GetWork("alice"),
@@ -146,16 +147,35 @@ class MessageDecoderTest {
     }
 
     @Test
-    void malformedNamesAreRefused() {
-        MessageDecoder decoder = new MessageDecoder(Direction.CLIENT_TO_SERVER);
-        assertThatThrownBy(() -> decoder.decode(HexFormat.of().parseHex("4700000000000000000000")))
-                .isInstanceOf(ProtocolException.class).hasMessage("G carries an empty miner name");
-        assertThatThrownBy(() -> new MessageDecoder(Direction.CLIENT_TO_SERVER)
-                .decode(HexFormat.of().parseHex("4761006200000000000000")))
-                .hasMessage("G carries a miner name with a 0x00 byte inside it");
-        assertThatThrownBy(() -> new MessageDecoder(Direction.CLIENT_TO_SERVER)
-                .decode(HexFormat.of().parseHex("47ff000000000000000000")))
-                .hasMessageContaining("not valid UTF-8");
+    void aGWithABadNameStillDecodesSoThatThePoolCanSayWhyItRefusesIt() throws Exception {
+        // The frame is sound; only the name breaks the rules, and that is the pool's call (it answers Q), not
+        // the codec's (which would drop the connection as if the bytes were garbage).
+        List<Message> empty = new MessageDecoder(Direction.CLIENT_TO_SERVER)
+                .decode(HexFormat.of().parseHex("4700000000000000000000"));
+        assertThat(empty).containsExactly(new Message.GetWork(new byte[0]));
+        assertThatThrownBy(() -> ((Message.GetWork) empty.get(0)).name())
+                .isInstanceOf(MinerName.InvalidNameException.class).hasMessage("the miner name is empty");
+
+        Message.GetWork nul = (Message.GetWork) new MessageDecoder(Direction.CLIENT_TO_SERVER)
+                .decode(HexFormat.of().parseHex("4761006200000000000000")).get(0);
+        assertThat(nul.nameBytes()).containsExactly(0x61, 0x00, 0x62);
+        assertThatThrownBy(nul::name).hasMessageContaining("a control character (U+0000)");
+
+        Message.GetWork notUtf8 = (Message.GetWork) new MessageDecoder(Direction.CLIENT_TO_SERVER)
+                .decode(HexFormat.of().parseHex("47ff000000000000000000")).get(0);
+        assertThatThrownBy(notUtf8::name).hasMessage("the miner name \"\\xff\" is not valid UTF-8");
+    }
+
+    @Test
+    void encodingIntoALittleEndianBufferIsRefused() {
+        ByteBuffer little = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        for (Message message : List.of(new Message.GetWork("alice"), new Message.Submit(1, 2),
+                new Message.Accepted(3), new Message.Invalidated(3), new Message.Rejected(3),
+                new Message.Quit(Message.Quit.Reason.POOL_FULL), new Message.Task(1, 0, 16, 8, new byte[4]))) {
+            assertThatThrownBy(() -> message.encode(little)).as("%s", message)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("big-endian");
+            assertThat(little.position()).as("nothing written for %s", message).isZero();
+        }
     }
 
     @Test

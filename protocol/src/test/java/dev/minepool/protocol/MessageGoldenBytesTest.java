@@ -100,7 +100,7 @@ class MessageGoldenBytesTest {
             case "A" -> new Message.Accepted((int) golden.number("job"));
             case "I" -> new Message.Invalidated((int) golden.number("job"));
             case "R" -> new Message.Rejected((int) golden.number("job"));
-            case "Q" -> new Message.Quit();
+            case "Q" -> new Message.Quit((int) golden.number("reason"));
             default -> throw new IllegalArgumentException("golden case " + golden.name() + " has type "
                     + golden.field("type"));
         };
@@ -129,7 +129,9 @@ class MessageGoldenBytesTest {
             }
         } else if (message instanceof Message.Submit) {
             names.addAll(List.of("job", "nonce"));
-        } else if (!(message instanceof Message.Quit)) {
+        } else if (message instanceof Message.Quit) {
+            names.add("reason");
+        } else {
             names.add("job"); // A, I and R
         }
         return names;

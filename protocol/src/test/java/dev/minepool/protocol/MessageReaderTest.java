@@ -13,12 +13,12 @@ class MessageReaderTest {
     @Test
     void readsCoalescedMessagesOneAtATimeThenNullAtEndOfStream() throws Exception {
         byte[] bytes = MessageDecoderTest.concat(List.of(new Message.Accepted(1), new Message.Invalidated(2),
-                new Message.Quit()));
+                new Message.Quit(Message.Quit.Reason.SHUTDOWN)));
         MessageReader reader = new MessageReader(new ByteArrayInputStream(bytes), Direction.SERVER_TO_CLIENT);
         assertThat(reader.read()).isEqualTo(new Message.Accepted(1));
         assertThat(reader.hasBuffered()).as("the I and Q came in the same read").isTrue();
         assertThat(reader.read()).isEqualTo(new Message.Invalidated(2));
-        assertThat(reader.read()).isEqualTo(new Message.Quit());
+        assertThat(reader.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
         assertThat(reader.read()).isNull();
     }
 

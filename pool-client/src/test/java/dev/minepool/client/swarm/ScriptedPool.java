@@ -34,7 +34,7 @@ final class ScriptedPool implements AutoCloseable {
     }
 
     /** Instead of a message: close that connection, as a pool that crashed halfway through would. */
-    static final Message.Quit HANG_UP = new Message.Quit();
+    static final Message.Quit HANG_UP = new Message.Quit(Message.Quit.Reason.SHUTDOWN);
 
     private final ServerSocket server;
     private final Notice notice;

@@ -330,7 +330,7 @@ public final class ChainFile implements Closeable {
         ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER_LENGTH + DATA_OFFSET + data.length)
                 .order(ByteOrder.BIG_ENDIAN);
         record.putInt(DATA_OFFSET + data.length).putInt(0); // the CRC goes in once the body is written
-        byte[] name = Message.GetWork.nameBytes(block.winner());
+        byte[] name = block.winner().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         record.putInt((int) block.height())
                 .put(block.previousHash())
                 .putInt((int) block.nonce())

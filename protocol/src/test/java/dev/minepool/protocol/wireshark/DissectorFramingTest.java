@@ -76,7 +76,7 @@ class DissectorFramingTest {
                 .fromMiner(concat(new Message.GetWork("alice"), new Message.Submit(12, 0x0003fa1cL)))
                 .fromPool(concat(new Message.Task(12, 3, 16_777_216L, 24, new byte[] {1, 2, 3, 4}),
                         new Message.Accepted(12), new Message.Invalidated(13), new Message.Rejected(14),
-                        new Message.Quit()));
+                        new Message.Quit(Message.Quit.Reason.SHUTDOWN)));
         Path capture = session.writePcap(dir.resolve("coalesced.pcap"));
 
         List<DecodedMessage> messages = Tshark.decode(capture, List.of());
@@ -94,7 +94,7 @@ class DissectorFramingTest {
                 .isEqualTo("G name=alice, S job=12 nonce=0x0003fa1c");
         assertThat(info.get(messages.get(2).frame())).as("Info column of the pool's segment")
                 .isEqualTo("T job=12 slot=3 bits=24 len=4, A job=12 accepted, I job=13 invalidated, "
-                        + "R job=14 rejected, Q quit");
+                        + "R job=14 rejected, Q quit: the pool is shutting down");
     }
 
     @Test
@@ -147,7 +147,7 @@ class DissectorFramingTest {
         byte[] garbage = concatBytes(new Message.GetWork("bob").toBytes(), "Zebra".getBytes(StandardCharsets.US_ASCII));
         SyntheticTcpSession session = new SyntheticTcpSession(MINER_PORT, POOL_PORT)
                 .fromMiner(garbage, new Message.Submit(1, 5).toBytes())
-                .fromPool(new Message.Quit().toBytes());
+                .fromPool(new Message.Quit(Message.Quit.Reason.SHUTDOWN).toBytes());
 
         List<DecodedMessage> messages = decode(session, "unknown-type");
 

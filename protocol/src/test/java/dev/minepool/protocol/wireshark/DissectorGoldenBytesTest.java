@@ -93,6 +93,8 @@ class DissectorGoldenBytesTest {
                 "A job=12 accepted",
                 "I job=65535 invalidated",
                 "R job=7 rejected",
-                "Q quit");
+                "Q quit: the pool is shutting down",
+                "Q quit: the pool is full",
+                "Q quit: reason code 200");
     }
 }

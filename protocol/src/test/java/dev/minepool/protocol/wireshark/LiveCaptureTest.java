@@ -77,7 +77,7 @@ class LiveCaptureTest {
                 "G name=alice",
                 "R job=13 rejected",
                 "I job=13 invalidated",
-                "Q quit");
+                "Q quit: the pool is shutting down");
         assertThat(messages).flatExtracting(DecodedMessage::experts).as("expert info").isEmpty();
         for (DecodedMessage message : messages) {
             boolean fromMiner = message.type().equals("G") || message.type().equals("S");
@@ -138,7 +138,7 @@ class LiveCaptureTest {
                 assertThat(poolEnd.read(2)).hasSize(2);
 
                 poolEnd.write(new Message.Rejected(secondTask.job()), new Message.Invalidated(secondTask.job()),
-                        new Message.Quit());
+                        new Message.Quit(Message.Quit.Reason.SHUTDOWN));
                 assertThat(minerEnd.read(3)).hasSize(3);
             }
             return miner.getLocalPort();
