@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param chainFile        the chain file, created if missing
  * @param maxBlocks        stop (Q to everyone) after this many blocks in this run; 0 for never
  * @param maxClients       connections beyond this many get Q and are closed
+ * @param maxClientsPerHost connections from one address beyond this many get Q and are closed, so that one host
+ *                         cannot lock everyone else out
  * @param getWorkTimeout   a connection that has sent no G this long after connecting is closed
  * @param summaryInterval  how often the summary line is logged
  * @param firstJobNumber   the first job number handed out (tests start near 65535 to cross the wrap)
@@ -24,14 +26,19 @@ import java.time.Duration;
  * @param log              where log lines go
  */
 public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSize, int dataSize, Path chainFile,
-                         long maxBlocks, int maxClients, Duration getWorkTimeout, Duration summaryInterval,
-                         int firstJobNumber, TransactionSource transactions, PoolLog log) {
+                         long maxBlocks, int maxClients, int maxClientsPerHost, Duration getWorkTimeout,
+                         Duration summaryInterval, int firstJobNumber, TransactionSource transactions, PoolLog log) {
 
     public static final String DEFAULT_BIND = "0.0.0.0";
     public static final int DEFAULT_ZERO_BITS = 24;
     public static final long DEFAULT_SLOT_SIZE = 1L << 24;
     public static final String DEFAULT_CHAIN_FILE = "minepool-chain.dat";
     public static final int DEFAULT_MAX_CLIENTS = 10_000;
+    /**
+     * Generous: a classroom behind one NAT address is a few hundred miners. A swarm load test from one machine
+     * needs more, and says so with {@code --max-clients-per-host}.
+     */
+    public static final int DEFAULT_MAX_CLIENTS_PER_HOST = 1_000;
     public static final Duration DEFAULT_GET_WORK_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_SUMMARY_INTERVAL = Duration.ofSeconds(30);
 
@@ -56,6 +63,9 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
         if (maxClients < 1) {
             throw new IllegalArgumentException("--max-clients " + maxClients + " must be at least 1");
         }
+        if (maxClientsPerHost < 1) {
+            throw new IllegalArgumentException("--max-clients-per-host " + maxClientsPerHost + " must be at least 1");
+        }
         if (firstJobNumber < 0 || firstJobNumber > 0xFFFF) {
             throw new IllegalArgumentException("first job number " + firstJobNumber + " is not a u16");
         }
@@ -73,8 +83,8 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
     public static PoolConfig defaults() {
         return new PoolConfig(DEFAULT_BIND, Protocol.DEFAULT_PORT, DEFAULT_ZERO_BITS, DEFAULT_SLOT_SIZE,
                 Protocol.DEFAULT_DATA_SIZE, Path.of(DEFAULT_CHAIN_FILE), 0, DEFAULT_MAX_CLIENTS,
-                DEFAULT_GET_WORK_TIMEOUT, DEFAULT_SUMMARY_INTERVAL, 0, TransactionSource.random(),
-                PoolLog.standard());
+                DEFAULT_MAX_CLIENTS_PER_HOST, DEFAULT_GET_WORK_TIMEOUT, DEFAULT_SUMMARY_INTERVAL, 0,
+                TransactionSource.random(), PoolLog.standard());
     }
 
     /**
@@ -95,66 +105,71 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
 
     public PoolConfig withBind(String v) {
         return new PoolConfig(v, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withPort(int v) {
         return new PoolConfig(bindAddress, v, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withZeroBits(int v) {
         return new PoolConfig(bindAddress, port, v, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withSlotSize(long v) {
         return new PoolConfig(bindAddress, port, zeroBits, v, dataSize, chainFile, maxBlocks, maxClients,
-                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withDataSize(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, v, chainFile, maxBlocks, maxClients,
-                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withChainFile(Path v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, v, maxBlocks, maxClients,
-                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withMaxBlocks(long v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, v, maxClients,
-                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withMaxClients(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, v,
-                getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+    }
+
+    public PoolConfig withMaxClientsPerHost(int v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                v, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withGetWorkTimeout(Duration v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                v, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, v, summaryInterval, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withSummaryInterval(Duration v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                getWorkTimeout, v, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, v, firstJobNumber, transactions, log);
     }
 
     public PoolConfig withFirstJobNumber(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                getWorkTimeout, summaryInterval, v, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, v, transactions, log);
     }
 
     public PoolConfig withTransactions(TransactionSource v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                getWorkTimeout, summaryInterval, firstJobNumber, v, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, v, log);
     }
 
     public PoolConfig withLog(PoolLog v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                getWorkTimeout, summaryInterval, firstJobNumber, transactions, v);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, v);
     }
 }

@@ -72,14 +72,18 @@ public final class PoolServerMain {
         PoolServer server = new PoolServer(config);
         try {
             server.start();
+        } catch (CannotListenException e) {
+            err.println("pool-server: " + e.getMessage());
+            return EXIT_USAGE;
         } catch (IOException e) {
             err.println("pool-server: " + e.getMessage());
             return EXIT_FAILURE;
         }
         // SIGINT and SIGTERM: the loop sends Q, flushes and closes the chain file, and main returns 0. A handler
         // rather than only a shutdown hook, because a JVM stopped by a signal exits 130/143 whatever its hooks
-        // do, and the issue asks for 0. The hook stays for anything else that stops the JVM (SIGHUP, exit).
-        installSignalHandlers(server);
+        // do. The hook stays for anything else that stops the JVM (SIGHUP, exit).
+        Stopper stopper = new Stopper(server);
+        installSignalHandlers(server, stopper);
         Thread hook = new Thread(server::close, "pool-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -92,18 +96,49 @@ public final class PoolServerMain {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
-            // the JVM is already shutting down (signal): the hook is running and has closed the pool
+            // the JVM is already shutting down: the hook is running and has closed the pool
         }
         return server.failed() ? EXIT_FAILURE : EXIT_OK;
     }
 
+    /**
+     * Stops the pool on a signal, and makes sure the process ends even if the pool cannot stop cleanly (its
+     * loop stuck, or its classes gone because its jar was replaced): after {@link PoolServer#STOP_WAIT} it
+     * halts with exit 1. Built before any signal arrives, so that handling one loads no new class.
+     */
+    private static final class Stopper implements Runnable {
+        private final PoolServer server;
+        private final Thread thread;
+
+        Stopper(PoolServer server) {
+            this.server = server;
+            this.thread = new Thread(this, "pool-stopper");
+            thread.setDaemon(true);
+        }
+
+        synchronized void stop() {
+            if (thread.getState() == Thread.State.NEW) {
+                thread.start();
+            }
+        }
+
+        @Override
+        public void run() {
+            if (!server.stop(PoolServer.STOP_WAIT)) {
+                server.config().log().warn("the pool did not stop within " + PoolServer.STOP_WAIT.toSeconds()
+                        + " s of the signal; exiting with status 1");
+                Runtime.getRuntime().halt(EXIT_FAILURE);
+            }
+        }
+    }
+
     @SuppressWarnings("restriction")
-    private static void installSignalHandlers(PoolServer server) {
+    private static void installSignalHandlers(PoolServer server, Stopper stopper) {
         for (String name : new String[] {"INT", "TERM"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
                     server.config().log().info("SIG" + name + ": stopping the pool");
-                    new Thread(server::close, "pool-shutdown-" + name).start();
+                    stopper.stop();
                 });
             } catch (IllegalArgumentException e) {
                 // the platform has no such signal, or the JVM keeps it: the shutdown hook still closes the pool
@@ -148,6 +183,8 @@ public final class PoolServerMain {
                 case "--chain" -> config.withChainFile(Path.of(value));
                 case "--max-blocks" -> config.withMaxBlocks(longValue(name, value, 0, Long.MAX_VALUE));
                 case "--max-clients" -> config.withMaxClients(intValue(name, value, 1, Integer.MAX_VALUE));
+                case "--max-clients-per-host" ->
+                        config.withMaxClientsPerHost(intValue(name, value, 1, Integer.MAX_VALUE));
                 default -> throw new AssertionError(name);
             };
         }
@@ -157,7 +194,7 @@ public final class PoolServerMain {
     private static boolean isOption(String name) {
         return switch (name) {
             case "--port", "--bind", "--bits", "--slot-size", "--data-size", "--chain", "--max-blocks",
-                    "--max-clients" -> true;
+                    "--max-clients", "--max-clients-per-host" -> true;
             default -> false;
         };
     }

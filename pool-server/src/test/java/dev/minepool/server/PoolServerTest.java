@@ -293,7 +293,7 @@ class PoolServerTest {
         a.getWork("a");
         b.getWork("b");
         TestMiner c = miner(pool);
-        assertThat(c.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
+        assertThat(c.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.POOL_FULL));
         assertThat(c.closedByPool()).isTrue();
         a.close();
         assertThat(log.await("miner a (127.0.0.1", WAIT)).contains("disconnected");
@@ -425,8 +425,8 @@ class PoolServerTest {
 
     @Test
     void hashRatesAreWrittenWithUnits() {
-        assertThat(PoolServer.hashRate(950)).isEqualTo("950.0 H/s");
-        assertThat(PoolServer.hashRate(4_100_000)).isEqualTo("4.1 MH/s");
+        assertThat(PoolLog.hashRate(950)).isEqualTo("950.0 H/s");
+        assertThat(PoolLog.hashRate(4_100_000)).isEqualTo("4.1 MH/s");
     }
 
     @Test

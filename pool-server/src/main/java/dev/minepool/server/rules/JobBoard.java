@@ -1,7 +1,9 @@
-package dev.minepool.server;
+package dev.minepool.server.rules;
 
 import dev.minepool.server.chain.ChainFile;
 import dev.minepool.protocol.BlockHeader;
+import dev.minepool.server.PoolConfig;
+import dev.minepool.server.chain.ChainFile;
 
 /**
  * Builds the jobs of the current height and numbers them.
@@ -17,14 +19,16 @@ final class JobBoard {
     private static final int JOB_NUMBERS = 1 << 16;
 
     private final PoolConfig config;
+    private final PoolClock clock;
     private final Job[] byNumber = new Job[JOB_NUMBERS];
     private int nextNumber;
     private Round current;
     private Round lastWon;
     private long jobsOpened;
 
-    JobBoard(PoolConfig config, ChainFile.Tip tip, long nowMillis) {
+    JobBoard(PoolConfig config, PoolClock clock, ChainFile.Tip tip, long nowMillis) {
         this.config = config;
+        this.clock = clock;
         this.nextNumber = config.firstJobNumber();
         this.current = new Round(tip.height() + 1, tip.hash(), nowMillis);
     }
@@ -65,7 +69,7 @@ final class JobBoard {
         int number = allocateNumber();
         byte[] data = new byte[config.dataSize()];
         long extraNonce = round.nextExtraNonce++;
-        new BlockHeader(round.previousHash, round.height, System.currentTimeMillis(), extraNonce).writeTo(data);
+        new BlockHeader(round.previousHash, round.height, clock.currentTimeMillis(), extraNonce).writeTo(data);
         config.transactions().fill(data, BlockHeader.TRANSACTIONS_OFFSET,
                 data.length - BlockHeader.TRANSACTIONS_OFFSET);
         Job job = new Job(number, round, extraNonce, data, config.slotsPerJob());

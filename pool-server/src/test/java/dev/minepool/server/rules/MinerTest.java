@@ -1,4 +1,4 @@
-package dev.minepool.server;
+package dev.minepool.server.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +13,7 @@ class MinerTest {
 
     @Test
     void remembersTheLastFourJobsItWasGiven() {
-        Miner miner = new Miner(null, "127.0.0.1:1", 0);
+        Miner miner = new Miner(1, "127.0.0.1:1", 0, 0);
         Job[] jobs = {job(1), job(2), job(3), job(4), job(5)};
         for (Job j : jobs) {
             miner.given(j);
@@ -26,7 +26,7 @@ class MinerTest {
 
     @Test
     void aReusedNumberMeansOnlyTheJobGivenLast() {
-        Miner miner = new Miner(null, "127.0.0.1:1", 0);
+        Miner miner = new Miner(1, "127.0.0.1:1", 0, 0);
         Job before = job(7);
         Job other = job(8);
         Job after = job(7);

@@ -1,4 +1,4 @@
-package dev.minepool.server;
+package dev.minepool.server.rules;
 
 import java.util.HashSet;
 import java.util.Set;

@@ -1,0 +1,123 @@
+package dev.minepool.server.loop;
+
+import dev.minepool.server.PoolConfig;
+import dev.minepool.server.chain.Block;
+import dev.minepool.server.rules.Miner;
+import dev.minepool.server.rules.Referee;
+import dev.minepool.server.status.PoolSnapshot;
+import dev.minepool.server.status.PoolSummary;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The loop's counters, and the immutable {@link PoolSnapshot}s built from them and the rules: published at most
+ * every {@value #PUBLISH_EVERY_MILLIS} ms while anything changes, at once on every block, and once more at the
+ * end; the summary line is logged from them too. Event-loop thread only.
+ */
+final class Snapshots {
+    static final long PUBLISH_EVERY_MILLIS = 250;
+    private static final long PUBLISH_EVERY = Duration.ofMillis(PUBLISH_EVERY_MILLIS).toNanos();
+
+    long accepted;
+    long refusedFull;
+    long refusedHost;
+    long violations;
+    long noGetWork;
+    long notReading;
+    long internalErrors;
+
+    private final PoolConfig config;
+    private final Referee referee;
+    private final Selector selector;
+    private final Consumer<PoolSnapshot> publish;
+    private final long startedAtMillis = System.currentTimeMillis();
+    private final ArrayDeque<PoolSnapshot.BlockView> blocks = new ArrayDeque<>();
+    private final long summaryEvery;
+    private PoolSummary summary;
+    private long sequence;
+    private boolean dirty;
+    private long lastPublish;
+    private long nextSummary;
+
+    Snapshots(PoolConfig config, Referee referee, Selector selector, Consumer<PoolSnapshot> publish) {
+        this.config = config;
+        this.referee = referee;
+        this.selector = selector;
+        this.publish = publish;
+        this.summaryEvery = config.summaryInterval().toNanos();
+    }
+
+    void start(long now) {
+        summary = new PoolSummary(publish(now, false));
+        nextSummary = now + summaryEvery;
+    }
+
+    void changed() {
+        dirty = true;
+    }
+
+    void blockMined(Block block, long now) {
+        HexFormat hex = HexFormat.of();
+        blocks.addFirst(new PoolSnapshot.BlockView(block.height(), hex.formatHex(block.hash()),
+                hex.formatHex(block.previousHash()), block.nonce(), block.zeroBits(), block.winner(),
+                block.foundAtMillis(), block.millisToMine()));
+        if (blocks.size() > PoolSnapshot.RECENT_BLOCKS) {
+            blocks.removeLast();
+        }
+        publish(now, false);
+    }
+
+    /**
+     * Publishes if due, and logs the summary if due (or {@code last}: the final snapshot, with no summary).
+     *
+     * @return whether a summary line was logged
+     */
+    boolean tick(long now, boolean last) {
+        if (last) {
+            publish(now, true);
+            return false;
+        }
+        if (now - nextSummary >= 0) {
+            config.log().info(summary.line(publish(now, false)));
+            nextSummary = now + summaryEvery;
+            return true;
+        }
+        if (dirty && now - lastPublish >= PUBLISH_EVERY) {
+            publish(now, false);
+        }
+        return false;
+    }
+
+    /** When {@link #tick} has something to do next (System.nanoTime). */
+    long nextDue() {
+        return dirty ? Math.min(nextSummary, lastPublish + PUBLISH_EVERY) : nextSummary;
+    }
+
+    private PoolSnapshot publish(long now, boolean stopped) {
+        List<PoolSnapshot.ConnectionView> connections = new ArrayList<>(selector.keys().size());
+        for (SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof Connection c && c.open()) {
+                Miner m = c.miner;
+                connections.add(new PoolSnapshot.ConnectionView(m.id(), m.address(),
+                        m.name() == null ? null : m.name().value(), c.state.name(), m.connectedAtMillis(),
+                        m.lastSeenMillis(), m.slotsGiven(), m.slotsSearched(), m.blocksWon(), m.rejects()));
+            }
+        }
+        var tip = referee.tip();
+        PoolSnapshot snapshot = new PoolSnapshot(++sequence, System.currentTimeMillis(), startedAtMillis,
+                tip.height(), tip.hashHex(), referee.height(), referee.heightStartedAtMillis(), config.zeroBits(),
+                config.slotSize(), referee.holders(), connections, new ArrayList<>(blocks), referee.totals(),
+                new PoolSnapshot.LoopTotals(accepted, refusedFull, refusedHost, violations, noGetWork, notReading,
+                        internalErrors), stopped);
+        dirty = false;
+        lastPublish = now;
+        publish.accept(snapshot);
+        return snapshot;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.minepool.server.rules;
+
+import dev.minepool.server.chain.Block;
+import dev.minepool.server.chain.ChainFile;
+import java.io.IOException;
+
+/** Where won blocks go: the chain file in the pool, a list in the rules' tests. */
+public interface BlockSink {
+    /** The last block, which the next height extends. */
+    ChainFile.Tip tip();
+
+    /**
+     * Stores the block durably; when this returns, the block survives a crash, so its {@code A} may be sent.
+     *
+     * @throws IOException if it could not be stored; the block must then never be acknowledged
+     */
+    void append(Block block) throws IOException;
+}
