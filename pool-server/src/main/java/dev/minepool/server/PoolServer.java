@@ -201,6 +201,29 @@ public final class PoolServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until a published snapshot satisfies {@code condition}, the pool stops, or the timeout passes.
+     *
+     * @return the first snapshot seen that satisfies it, or null
+     */
+    public PoolSnapshot awaitSnapshot(java.util.function.Predicate<PoolSnapshot> condition, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (snapshotMonitor) {
+            while (true) {
+                PoolSnapshot s = snapshot;
+                if (s != null && condition.test(s)) {
+                    return s;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || stopped.getCount() == 0) {
+                    return null;
+                }
+                TimeUnit.NANOSECONDS.timedWait(snapshotMonitor, left);
+            }
+        }
+    }
+
     /** Waits for the pool to stop by itself (--max-blocks, a failure) or through {@link #close()}. */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -14,7 +14,9 @@ import java.util.TreeMap;
 
 /**
  * The command line: {@code pool-server [options]} runs a pool, {@code pool-server chain [--chain FILE]} prints
- * and verifies a chain. Exit status 0 on success, 1 when the pool or the chain fails, 2 for a bad command line.
+ * and verifies a chain. Exit status 0 on success; 1 when the pool or the chain fails (a damaged chain file, a
+ * disk that cannot be written, an internal error in the event loop); 2 for a bad command line or an address
+ * the pool cannot listen on.
  */
 public final class PoolServerMain {
     static final int EXIT_OK = 0;
@@ -39,6 +41,9 @@ public final class PoolServerMain {
               --max-blocks N    after N blocks mined in this run, send Q to every miner and exit 0
                                 (default 0: no limit)
               --max-clients N   connections beyond N get Q and are closed (default 10000)
+              --max-clients-per-host N
+                                connections from one address beyond N get Q and are closed
+                                (default 1000; a swarm load test from one machine needs more)
               -h, --help        print this help
             """;
 

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 /** A pool log that keeps its lines for assertions and prints only warnings, to keep test output short. */
 final class CapturingLog extends PoolLog {
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final java.util.List<String> all = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     CapturingLog() {
         super(new PrintStream(OutputStream.nullOutputStream()), System.err);
@@ -18,6 +19,7 @@ final class CapturingLog extends PoolLog {
     @Override
     protected void line(Level level, String message) {
         lines.add(level + " " + message);
+        all.add(level + " " + message);
         if (level == Level.WARN) {
             super.line(level, message);
         }
@@ -36,5 +38,10 @@ final class CapturingLog extends PoolLog {
                 return line;
             }
         }
+    }
+
+    /** Every line so far, awaited or not. */
+    java.util.List<String> lines() {
+        return java.util.List.copyOf(all);
     }
 }

@@ -1,6 +1,7 @@
 package dev.minepool.server;
 
 import dev.minepool.server.chain.Genesis;
+import dev.minepool.server.status.PoolSnapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.BlockHeader;
@@ -240,7 +241,12 @@ class PoolServerTest {
                 cut = true;
             }
         }
-        assertThat(cut || log.await("closed miner hog", WAIT) != null).as("the hog was disconnected").isTrue();
+        // Whether or not one of the hog's writes failed, the pool must have closed it for not reading: a reset
+        // for any other reason is not what this test is about.
+        assertThat(pool.awaitSnapshot(s -> s.loop().notReading() == 1, WAIT)).as("closed for not reading")
+                .isNotNull();
+        assertThat(log.lines()).as("the pool's reason for closing the hog")
+                .anyMatch(l -> l.contains("closed miner hog") && l.contains("it is not reading"));
         assertThat(other.getWork("other").dataLength()).isEqualTo(65535);
     }
 
@@ -443,5 +449,122 @@ class PoolServerTest {
         assertThat(pool.failed()).isTrue();
         assertThat(log.await("could not write block 1", WAIT)).isNotNull();
         assertThat(pool.blocksMined()).isZero();
+    }
+
+    @Test
+    void aHostOverItsConnectionLimitGetsQuitWithTheReason() throws Exception {
+        PoolServer pool = start(config().withMaxClientsPerHost(2));
+        TestMiner a = miner(pool);
+        TestMiner b = miner(pool);
+        a.getWork("a");
+        b.getWork("b");
+        TestMiner c = miner(pool);
+        assertThat(c.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.HOST_FULL));
+        assertThat(c.closedByPool()).isTrue();
+        assertThat(log.await("refused 127.0.0.1:", WAIT)).contains("the pool has too many connections from this"
+                + " address (2 connections from one address, --max-clients-per-host); sent Q");
+        b.close();
+        assertThat(log.await("miner b (127.0.0.1", WAIT)).contains("disconnected");
+        assertThat(miner(pool).getWork("d").slot()).as("a freed place can be taken").isEqualTo(2);
+    }
+
+    @Test
+    void aNameThatWouldForgeALogLineIsRefusedWithQuit() throws Exception {
+        PoolServer pool = start(config());
+        TestMiner evil = miner(pool);
+        byte[] g = new byte[Message.GetWork.LENGTH];
+        g[0] = 'G';
+        byte[] name = "x\nWARN y".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.arraycopy(name, 0, g, 1, name.length);
+        evil.write(g);
+        assertThat(evil.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.BAD_NAME));
+        assertThat(evil.closedByPool()).isTrue();
+        assertThat(log.await("refused G from", WAIT)).contains("\"x\\u{000A}WARN y\" contains a control character");
+        assertThat(miner(pool).getWork("honest").slot()).as("the others are unaffected").isZero();
+    }
+
+    @Test
+    void aConnectionCannotChangeItsNameToStealAWin() throws Exception {
+        PoolServer pool = start(config());
+        TestMiner miner = miner(pool);
+        Message.Task task = miner.getWork("renA");
+        miner.send(new Message.GetWork("renB"));
+        assertThat(miner.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.NAME_CHANGED));
+        assertThat(miner.closedByPool()).isTrue();
+        try (TestMiner other = new TestMiner(pool.port())) {
+            Message.Task t = other.getWork("other");
+            other.send(new Message.Submit(t.job(), TestMiner.validNonce(t)));
+            assertThat(other.read()).isEqualTo(new Message.Accepted(t.job()));
+        }
+        PoolSnapshot mined = pool.awaitSnapshot(s -> !s.blocks().isEmpty(), WAIT);
+        assertThat(mined.blocks()).extracting(PoolSnapshot.BlockView::winner).containsExactly("other");
+        assertThat(task.job()).isNotNegative();
+    }
+
+    @Test
+    void aFloodOfBadSubmitsIsClosedAndLogsOnlyAFewLinesWhileOthersAreServed() throws Exception {
+        PoolServer pool = start(config());
+        TestMiner flood = miner(pool);
+        TestMiner honest = miner(pool);
+        Message.Task task = flood.getWork("flood");
+        byte[] bad = new Message.Submit(task.job(), TestMiner.invalidNonce(task)).toBytes();
+        byte[] burst = new byte[bad.length * 1000];
+        for (int i = 0; i < 1000; i++) {
+            System.arraycopy(bad, 0, burst, i * bad.length, bad.length);
+        }
+        try {
+            flood.write(burst);
+        } catch (IOException e) {
+            // the pool may close it while the burst is still being written
+        }
+        assertThat(honest.getWork("honest").slot()).as("honest G's are still answered").isEqualTo(1);
+        assertThat(log.await("closed miner flood", WAIT)).contains("rejected submits, more than 20 at once");
+        int rejects = 0;
+        Message message;
+        while ((message = flood.read()) instanceof Message.Rejected) {
+            rejects++;
+        }
+        assertThat(rejects).isEqualTo(20);
+        assertThat(message).isEqualTo(new Message.Quit(Message.Quit.Reason.TOO_MANY_REJECTS));
+        PoolSnapshot snapshot = pool.awaitSnapshot(s -> s.rules().closedForRejects() == 1, WAIT);
+        assertThat(snapshot).isNotNull();
+        assertThat(snapshot.rules().rejectedSubmits()).isEqualTo(21);
+        assertThat(log.lines().stream().filter(l -> l.contains("rejected S from miner flood"))).hasSize(5);
+    }
+
+    @Test
+    void theSnapshotShowsConnectionsNamesAndBlocks() throws Exception {
+        PoolServer pool = start(config());
+        TestMiner alice = miner(pool);
+        miner(pool); // connected, no G yet
+        Message.Task task = alice.getWork("alice");
+        PoolSnapshot named = pool.awaitSnapshot(s -> s.connections().size() == 2
+                && s.connections().stream().anyMatch(c -> "alice".equals(c.name())), WAIT);
+        assertThat(named).isNotNull();
+        assertThat(named.connections()).extracting(PoolSnapshot.ConnectionView::state)
+                .containsExactlyInAnyOrder("MINING", "AWAITING_G");
+        assertThat(named.height()).isEqualTo(1);
+        alice.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
+        alice.read(Message.Accepted.class);
+        assertThat(pool.awaitBlocks(1, WAIT)).isTrue();
+        PoolSnapshot mined = pool.snapshot();
+        assertThat(mined.blocks()).as("published on the block, before awaitBlocks returns").hasSize(1);
+        assertThat(mined.tipHeight()).isEqualTo(1);
+        assertThat(mined.blocks().get(0).hash()).isEqualTo(mined.tipHash());
+        assertThat(mined.blocks().get(0).winner()).isEqualTo("alice");
+    }
+
+    @Test
+    void anErrorInTheEventLoopStopsThePoolAsFailedWithOneLine() throws Exception {
+        PoolServer pool = start(config().withTransactions((data, offset, length) -> {
+            throw new NoClassDefFoundError("dev/minepool/server/rules/Gone"); // as when the jar was replaced
+        }));
+        TestMiner miner = miner(pool);
+        miner.send(new Message.GetWork("alice"));
+        assertThat(pool.awaitTermination(WAIT)).as("the pool stopped").isTrue();
+        assertThat(pool.failed()).isTrue();
+        assertThat(log.await("the event loop failed", WAIT)).contains("NoClassDefFoundError")
+                .contains("stopping the pool");
+        assertThat(miner.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
     }
 }

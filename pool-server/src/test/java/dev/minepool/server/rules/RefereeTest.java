@@ -1,0 +1,275 @@
+package dev.minepool.server.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.minepool.protocol.Message;
+import dev.minepool.protocol.ProofOfWork;
+import dev.minepool.server.PoolConfig;
+import dev.minepool.server.PoolLog;
+import dev.minepool.server.chain.Block;
+import dev.minepool.server.chain.ChainFile;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The rules of the game with no socket: an outbox that records, a chain that is a list, a clock that is set. */
+class RefereeTest {
+    static final int BITS = 8;
+
+    record Sent(Miner to, Message message) {
+    }
+
+    record Quitted(Miner who, Message.Quit.Reason reason) {
+    }
+
+    record Stored(Block block) {
+    }
+
+    /** Everything the referee did, in order: sends, quits and stored blocks in one list, so order is checked. */
+    final List<Object> events = new ArrayList<>();
+    final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    final PoolLog log = new PoolLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8),
+            new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+    long nanos = 1_000_000_000L;
+    long millis = 1_700_000_000_000L;
+    boolean diskFails;
+    ChainFile.Tip tip = ChainFile.Tip.genesis();
+
+    final PoolClock clock = new PoolClock() {
+        @Override
+        public long nanoTime() {
+            return nanos;
+        }
+
+        @Override
+        public long currentTimeMillis() {
+            return millis;
+        }
+    };
+
+    final BlockSink chain = new BlockSink() {
+        @Override
+        public ChainFile.Tip tip() {
+            return tip;
+        }
+
+        @Override
+        public void append(Block block) throws IOException {
+            if (diskFails) {
+                throw new IOException("No space left on device");
+            }
+            events.add(new Stored(block));
+            tip = new ChainFile.Tip(block.height(), block.hash());
+        }
+    };
+
+    final Outbox outbox = new Outbox() {
+        @Override
+        public void send(Miner miner, Message message) {
+            events.add(new Sent(miner, message));
+        }
+
+        @Override
+        public void quit(Miner miner, Message.Quit.Reason reason) {
+            events.add(new Quitted(miner, reason));
+        }
+    };
+
+    /** Two slots per job (2^31 nonces each), so a third G opens a sibling job. */
+    final PoolConfig config = PoolConfig.forTest(Path.of("chain-not-used.dat"), BITS).withSlotSize(1L << 31)
+            .withLog(log).withTransactions((data, offset, length) -> Arrays.fill(data, offset, offset + length,
+                    (byte) 7));
+    final Referee referee = new Referee(config, clock, chain, outbox);
+    int nextId;
+
+    Miner miner() {
+        return new Miner(++nextId, "10.0.0." + nextId + ":5000", nanos, millis);
+    }
+
+    Message.Task getWork(Miner miner, String name) {
+        int before = events.size();
+        referee.getWork(miner, new Message.GetWork(name));
+        assertThat(events).hasSize(before + 1);
+        Sent sent = (Sent) events.get(before);
+        assertThat(sent.to()).isSameAs(miner);
+        return (Message.Task) sent.message();
+    }
+
+    static long nonce(Message.Task task, boolean valid) {
+        for (long n = task.firstNonce(); n < task.endNonce(); n++) {
+            if (ProofOfWork.meets(ProofOfWork.hash(task.data(), n), task.zeroBits()) == valid) {
+                return n;
+            }
+        }
+        throw new AssertionError("no " + (valid ? "valid" : "invalid") + " nonce in " + task);
+    }
+
+    String logText() {
+        return logBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void eachGetWorkGetsTheNextSlotAndAFullJobOpensASiblingWithOtherData() {
+        Message.Task a = getWork(miner(), "alice");
+        Message.Task b = getWork(miner(), "bob");
+        Message.Task c = getWork(miner(), "carol");
+        assertThat(List.of(a.slot(), b.slot())).containsExactly(0, 1);
+        assertThat(b.job()).isEqualTo(a.job());
+        assertThat(c.job()).as("a sibling job").isNotEqualTo(a.job());
+        assertThat(c.slot()).isZero();
+        assertThat(c.data()).as("a new extra-nonce, so other data").isNotEqualTo(a.data());
+        assertThat(List.of(a.zeroBits(), c.zeroBits())).containsOnly(BITS);
+    }
+
+    @Test
+    void theFirstValidNonceIsStoredThenAcceptedThenEveryOtherHolderIsInvalidated() throws IOException {
+        Miner alice = miner();
+        Miner bob = miner();
+        Miner carol = miner();
+        Message.Task task = getWork(alice, "alice");
+        getWork(bob, "bob");
+        Message.Task sibling = getWork(carol, "carol");
+        events.clear();
+
+        Block block = referee.submit(alice, new Message.Submit(task.job(), nonce(task, true)));
+
+        assertThat(block).isNotNull();
+        assertThat(block.height()).isEqualTo(1);
+        assertThat(block.winner()).isEqualTo("alice");
+        assertThat(events.get(0)).as("on disk before anyone is told").isEqualTo(new Stored(block));
+        assertThat(events.get(1)).isEqualTo(new Sent(alice, new Message.Accepted(task.job())));
+        assertThat(events.subList(2, events.size())).as("I to every other holder, naming its own job")
+                .containsExactlyInAnyOrder(new Sent(bob, new Message.Invalidated(task.job())),
+                        new Sent(carol, new Message.Invalidated(sibling.job())));
+        assertThat(referee.height()).as("the next height").isEqualTo(2);
+        assertThat(alice.blocksWon()).isEqualTo(1);
+    }
+
+    @Test
+    void aLateWinnerIsInvalidatedAndAFalseWinnerRejected() throws IOException {
+        Miner alice = miner();
+        Miner bob = miner();
+        Message.Task a = getWork(alice, "alice");
+        Message.Task b = getWork(bob, "bob");
+
+        assertThat(referee.submit(bob, new Message.Submit(b.job(), nonce(b, false)))).isNull();
+        assertThat(events.get(events.size() - 1)).isEqualTo(new Sent(bob, new Message.Rejected(b.job())));
+
+        referee.submit(alice, new Message.Submit(a.job(), nonce(a, true)));
+        events.clear();
+        assertThat(referee.submit(bob, new Message.Submit(b.job(), nonce(b, true)))).as("late: no block").isNull();
+        assertThat(events).containsExactly(new Sent(bob, new Message.Invalidated(b.job())));
+        assertThat(referee.totals().blocks()).isEqualTo(1);
+        assertThat(referee.totals().lateSubmits()).isEqualTo(1);
+    }
+
+    @Test
+    void aSubmitBeforeGetWorkOrForAJobNotGivenToThisConnectionIsRejected() throws IOException {
+        Miner alice = miner();
+        Miner bob = miner();
+        referee.submit(alice, new Message.Submit(0, 1));
+        Message.Task task = getWork(bob, "bob");
+        getWork(alice, "alice");
+        events.clear();
+        // alice was given the same job; a job number alice never had is unknown to her
+        referee.submit(alice, new Message.Submit(task.job() + 1, nonce(task, true)));
+        assertThat(events).containsExactly(new Sent(alice, new Message.Rejected(task.job() + 1)));
+        assertThat(referee.totals().rejectedSubmits()).isEqualTo(2);
+        assertThat(logText()).contains("rejected S from 10.0.0.1:5000: job 0 nonce 0x00000001 before any G")
+                .contains("unknown job " + (task.job() + 1));
+    }
+
+    @Test
+    void aNameThatBreaksTheRulesIsRefusedWithQAndLoggedEscapedOnOneLine() {
+        Miner evil = miner();
+        referee.getWork(evil, new Message.GetWork("ev\nINFO x".getBytes(StandardCharsets.UTF_8)));
+        assertThat(events).containsExactly(new Quitted(evil, Message.Quit.Reason.BAD_NAME));
+        assertThat(evil.name()).isNull();
+        assertThat(logText().lines()).hasSize(1).first().asString()
+                .contains("refused G from 10.0.0.1:5000: the miner name \"ev\\u{000A}INFO x\" contains a control"
+                        + " character (U+000A); sent Q");
+        assertThat(referee.totals().badNames()).isEqualTo(1);
+    }
+
+    @Test
+    void aSecondNameOnTheSameConnectionIsRefusedSoAWinIsNeverCreditedToIt() {
+        Miner miner = miner();
+        getWork(miner, "renA");
+        events.clear();
+        referee.getWork(miner, new Message.GetWork("renB"));
+        assertThat(events).containsExactly(new Quitted(miner, Message.Quit.Reason.NAME_CHANGED));
+        assertThat(miner.name().value()).isEqualTo("renA");
+        assertThat(logText()).contains("closed miner renA (10.0.0.1:5000): its G named \"renB\"");
+    }
+
+    @Test
+    void aFloodOfBadSubmitsIsCutOffAndOnlyItsFirstLinesAreLogged() throws IOException {
+        Miner flood = miner();
+        Message.Task task = getWork(flood, "flood");
+        long bad = nonce(task, false);
+        events.clear();
+        for (int i = 0; i < 100 && events.stream().noneMatch(e -> e instanceof Quitted); i++) {
+            referee.submit(flood, new Message.Submit(task.job(), bad));
+        }
+        assertThat(events).hasSize(RejectLimit.BURST + 1);
+        assertThat(events.get(RejectLimit.BURST)).isEqualTo(new Quitted(flood, Message.Quit.Reason.TOO_MANY_REJECTS));
+        assertThat(logText().lines().filter(l -> l.contains("rejected S from miner flood")))
+                .hasSize(Miner.WARNINGS_IN_FULL);
+        assertThat(logText()).contains("closed miner flood (10.0.0.1:5000): 21 rejected submits, more than 20 at"
+                + " once or 2 a second; sent Q");
+        referee.disconnected(flood);
+        assertThat(logText()).contains("… 15 more rejected submits from miner flood (10.0.0.1:5000) were not"
+                + " logged");
+        assertThat(referee.totals().closedForRejects()).isEqualTo(1);
+    }
+
+    @Test
+    void rejectsAtTheSustainedRateNeverCloseTheConnection() throws IOException {
+        Miner slow = miner();
+        Message.Task task = getWork(slow, "slow");
+        long bad = nonce(task, false);
+        for (int i = 0; i < 200; i++) {
+            nanos += 1_000_000_000L / RejectLimit.PER_SECOND;
+            referee.submit(slow, new Message.Submit(task.job(), bad));
+        }
+        assertThat(events).noneMatch(e -> e instanceof Quitted);
+        referee.reportSuppressedWarnings();
+        assertThat(logText()).contains("… 195 more rejected submits from miner slow");
+    }
+
+    @Test
+    void aBlockThatCannotBeStoredIsNeitherAcceptedNorAnnounced() {
+        Miner alice = miner();
+        Miner bob = miner();
+        Message.Task task = getWork(alice, "alice");
+        getWork(bob, "bob");
+        events.clear();
+        diskFails = true;
+        assertThatThrownBy(() -> referee.submit(alice, new Message.Submit(task.job(), nonce(task, true))))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("could not write block 1 to the chain file")
+                .hasMessageContaining("No space left on device");
+        assertThat(events).as("no A, no I").isEmpty();
+    }
+
+    @Test
+    void aMinerThatLeftIsNotInvalidatedAndASearchedSlotIsCounted() throws IOException {
+        Miner alice = miner();
+        Miner gone = miner();
+        Message.Task task = getWork(alice, "alice");
+        getWork(gone, "gone");
+        referee.disconnected(gone);
+        getWork(alice, "alice"); // asked again without an answer: it searched its slot
+        assertThat(alice.slotsSearched()).isEqualTo(1);
+        events.clear();
+        referee.submit(alice, new Message.Submit(task.job(), nonce(task, true)));
+        assertThat(events).noneMatch(e -> e instanceof Sent s && s.to() == gone);
+    }
+}
