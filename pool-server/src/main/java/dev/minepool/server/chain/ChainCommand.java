@@ -78,9 +78,10 @@ public final class ChainCommand {
         }
         if (result.torn()) {
             out.flush();
-            err.println("pool-server chain: chain file " + file + " ends in a torn tail: " + result.tornTail()
-                    + " after " + result.blocks() + " good blocks (a crash during an append leaves this; the pool"
-                    + " moves it to a side file when it next opens the chain)");
+            err.println("pool-server chain: chain file " + file + " ends in a torn tail after "
+                    + (result.blocks() == 1 ? "1 verified block" : result.blocks() + " verified blocks") + ": "
+                    + result.tornTail() + " (a crash during an append leaves this; the pool moves it to a side"
+                    + " file when it next opens the chain)");
             return EXIT_DAMAGED;
         }
         out.println();
