@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The chain file's bytes, pinned by goldens made by an encoder independent of ChainFile. */
+/** The chain file's bytes, pinned by goldens that make_goldens.py (next to them) writes without ChainFile. */
 class ChainFormatTest {
     @TempDir
     Path dir;
