@@ -1,16 +1,10 @@
 package dev.minepool.server;
 
-import dev.minepool.server.chain.Genesis;
-import dev.minepool.server.chain.ChainFile;
+import dev.minepool.server.chain.ChainCommand;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The command line: {@code pool-server [options]} runs a pool, {@code pool-server chain [--chain FILE]} prints
@@ -57,7 +51,7 @@ public final class PoolServerMain {
     /** Everything main does except exit; returns the exit status. */
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length > 0 && args[0].equals("chain")) {
-            return chain(args, out, err);
+            return ChainCommand.run(args, out, err);
         }
         PoolConfig config;
         try {
@@ -220,59 +214,5 @@ public final class PoolServerMain {
                     ? " must be at least " + min : " is out of range: " + min + ".." + max));
         }
         return n;
-    }
-
-    /** {@code pool-server chain}: every block, then the balances; stops at the first bad record. */
-    static int chain(String[] args, PrintStream out, PrintStream err) {
-        Path file = Path.of(PoolConfig.DEFAULT_CHAIN_FILE);
-        for (int i = 1; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("-h") || arg.equals("--help")) {
-                out.print(USAGE);
-                return EXIT_OK;
-            } else if (arg.equals("--chain") && i + 1 < args.length) {
-                file = Path.of(args[++i]);
-            } else if (arg.startsWith("--chain=")) {
-                file = Path.of(arg.substring("--chain=".length()));
-            } else {
-                err.println("pool-server chain: " + (arg.equals("--chain") ? "--chain needs a value"
-                        : "unknown argument '" + arg + "'"));
-                return EXIT_USAGE;
-            }
-        }
-        Map<String, Long> balances = new TreeMap<>();
-        HexFormat hex = HexFormat.of();
-        out.println("chain " + file + " (genesis " + Genesis.hashHex() + ")");
-        out.printf("%8s  %-64s  %-10s  %4s  %-10s  %12s%n", "height", "hash", "winner", "bits", "nonce",
-                "time to mine");
-        ChainFile.ReadResult result;
-        try {
-            result = ChainFile.scan(file, block -> {
-                out.printf(Locale.ROOT, "%8d  %s  %-10s  %4d  0x%08x  %10.1f s%n", block.height(),
-                        hex.formatHex(block.hash()), block.winner(), block.zeroBits(), block.nonce(),
-                        block.millisToMine() / 1000.0);
-                balances.merge(block.winner(), 1L, Long::sum);
-            });
-        } catch (NoSuchFileException e) {
-            err.println("pool-server chain: no chain file " + file);
-            return EXIT_FAILURE;
-        } catch (IOException e) {
-            out.flush();
-            err.println("pool-server chain: " + e.getMessage());
-            return EXIT_FAILURE;
-        }
-        if (result.torn()) {
-            err.println("pool-server chain: warning: " + result.tornTail()
-                    + " (left by a crash; the pool truncates it on its next start)");
-        }
-        out.println();
-        out.println(result.blocks() + " blocks, every link and proof of work verified; tip hash "
-                + result.tip().hashHex());
-        out.println("balances (1 coin per block):");
-        if (balances.isEmpty()) {
-            out.println("  (no blocks mined yet)");
-        }
-        balances.forEach((name, coins) -> out.printf("  %-10s  %d%n", name, coins));
-        return EXIT_OK;
     }
 }

@@ -1,10 +1,10 @@
 package dev.minepool.server.chain;
 
-import dev.minepool.server.PoolLog;
 import dev.minepool.protocol.BlockHeader;
-import dev.minepool.protocol.Message;
+import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.protocol.Protocol;
+import dev.minepool.server.PoolLog;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,72 +13,107 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.zip.CRC32;
 
 /**
  * The chain on disk: an append-only file of mined blocks, each forced to disk before its miner hears {@code A}.
- *
- * <p>The file starts with an 8-byte header, then one record per block, in height order from 1:
+ * PROTOCOL.md ("The chain file") is the contract; this drawing is the same one, with the names of the offsets.
  *
  * <pre>
- *  file header
- *  0                 4           6           8
- *  +-----------------+-----------+-----------+
- *  | magic "MPCH"    | version   | reserved  |
- *  |                 | u16 = 1   | u16 = 0   |
- *  +-----------------+-----------+-----------+
+ *  file header (version 2)
+ *  0              4            6                8                      L-4               L
+ *  +--------------+------------+----------------+---- ... ----------+------------------+
+ *  | magic "MPCH" | version    | header length  | fields            | CRC32 of bytes   |
+ *  |              | u16 = 2    | u16 = L (>=12) | (L-12 bytes)      | 0 .. L-4         |
+ *  +--------------+------------+----------------+---- ... ----------+------------------+
  *
- *  record
- *  0                 4                 8
- *  +-----------------+-----------------+--------------------------------------
- *  | body length u32 | CRC32 of body   | body (body length bytes)
- *  +-----------------+-----------------+--------------------------------------
+ *  header field (none defined yet; a field whose tag has bit 15 clear must be understood, else the file is refused)
+ *  0         2          4
+ *  +---------+----------+---------------
+ *  | tag u16 | length n | value (n bytes)
+ *  +---------+----------+---------------
  *
- *  body
+ *  record (version 2), one per block in height order from 1, starting at byte L
+ *  0                 4                 8                  12
+ *  +-----------------+-----------------+------------------+-------------------------------
+ *  | body length u32 | CRC32 of body   | CRC32 of bytes   | body (body length bytes)
+ *  |                 |                 | 0..7 (the above) |
+ *  +-----------------+-----------------+------------------+-------------------------------
+ *
+ *  body (the same in versions 1 and 2)
  *  0          4                 36         40     41              51             59             67       69
  *  +----------+-----------------+----------+------+---------------+--------------+--------------+--------+------
  *  | height   | previous hash   | nonce    | zero | winner name   | found at     | time to mine | data   | data
  *  | u32      | (32)            | u32      | bits | UTF-8, 0x00-  | u64, ms since| u64, ms      | length |
  *  |          |                 |          | u8   | padded (10)   | the epoch    |              | u16    |
  *  +----------+-----------------+----------+------+---------------+--------------+--------------+--------+------
+ *
+ *  version 1, still read: file header "MPCH", u16 = 1, u16 reserved = 0 (8 bytes);
+ *  record header: body length u32, CRC32 of body u32 (8 bytes), nothing protecting the length
  * </pre>
  *
  * All integers big-endian, like the wire. The body length is always {@code 69 + data length}.
  *
- * <p>Reading checks, record by record: the CRC32, the height (one more than the record before), the previous
- * hash (the hash of the block before, the {@link Genesis} hash for block 1), that the data's block header names
- * the same previous hash and height, and the proof of work. A record cut short at the end of the file is what a
- * crash in the middle of an append leaves; {@link #open} truncates it with a warning (it was never
- * acknowledged, because {@code A} is sent only after the append is forced). A complete record that fails any
- * check is corruption: the pool refuses to start and names the record.
+ * <p>{@link ChainReader} reads and verifies; the only damage it takes for a crash rather than corruption is a
+ * torn tail: a record header cut short by the end of the file, or a record whose header checks out but whose
+ * body runs past it. Both CRCs together mean a flipped bit anywhere in a record is refused as corruption. {@link
+ * #open} sets a torn tail aside in a side file ({@link TornTail}) and upgrades a version 1 file ({@link
+ * VersionUpgrade}); a complete record that fails any check stops the pool, naming the record and its offset.
  *
  * <p>Not thread-safe: the pool's event loop is its only user.
  */
 public final class ChainFile implements Closeable {
     public static final byte[] MAGIC = "MPCH".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1;
+    /** The version this pool writes. */
+    public static final int VERSION = 2;
+    /** The first version, read and upgraded on open. */
+    public static final int VERSION_1 = 1;
+
     public static final int MAGIC_OFFSET = 0;
-    public static final int VERSION_OFFSET = 4;
-    public static final int FILE_HEADER_LENGTH = 8;
+    public static final int VERSION_OFFSET = MAGIC_OFFSET + 4;
+    public static final int HEADER_LENGTH_OFFSET = VERSION_OFFSET + 2;
+    public static final int HEADER_FIELDS_OFFSET = HEADER_LENGTH_OFFSET + 2;
+    public static final int HEADER_CRC_LENGTH = 4;
+    /** The version 2 file header with no fields: what this pool writes. */
+    public static final int FILE_HEADER_LENGTH = HEADER_FIELDS_OFFSET + HEADER_CRC_LENGTH;
+
+    public static final int FIELD_TAG_OFFSET = 0;
+    public static final int FIELD_LENGTH_OFFSET = FIELD_TAG_OFFSET + 2;
+    public static final int FIELD_VALUE_OFFSET = FIELD_LENGTH_OFFSET + 2;
+    /** A field whose tag has this bit set may be skipped by a reader that does not know it. */
+    public static final int OPTIONAL_FIELD_TAG_BIT = 0x8000;
+
+    public static final int V1_RESERVED_OFFSET = VERSION_OFFSET + 2;
+    public static final int V1_FILE_HEADER_LENGTH = V1_RESERVED_OFFSET + 2;
 
     public static final int BODY_LENGTH_OFFSET = 0;
-    public static final int CRC_OFFSET = 4;
-    public static final int RECORD_HEADER_LENGTH = 8;
+    public static final int BODY_CRC_OFFSET = BODY_LENGTH_OFFSET + 4;
+    public static final int RECORD_HEADER_CRC_OFFSET = BODY_CRC_OFFSET + 4;
+    public static final int RECORD_HEADER_LENGTH = RECORD_HEADER_CRC_OFFSET + 4;
+    public static final int V1_CRC_OFFSET = BODY_LENGTH_OFFSET + 4;
+    public static final int V1_RECORD_HEADER_LENGTH = V1_CRC_OFFSET + 4;
 
     public static final int HEIGHT_OFFSET = 0;
-    public static final int PREVIOUS_HASH_OFFSET = 4;
-    public static final int NONCE_OFFSET = 36;
-    public static final int ZERO_BITS_OFFSET = 40;
-    public static final int WINNER_OFFSET = 41;
-    public static final int WINNER_LENGTH = Message.GetWork.NAME_LENGTH;
-    public static final int FOUND_AT_OFFSET = 51;
-    public static final int TIME_TO_MINE_OFFSET = 59;
-    public static final int DATA_LENGTH_OFFSET = 67;
-    public static final int DATA_OFFSET = 69;
+    public static final int PREVIOUS_HASH_OFFSET = HEIGHT_OFFSET + 4;
+    public static final int NONCE_OFFSET = PREVIOUS_HASH_OFFSET + ProofOfWork.HASH_LENGTH;
+    public static final int ZERO_BITS_OFFSET = NONCE_OFFSET + 4;
+    public static final int WINNER_OFFSET = ZERO_BITS_OFFSET + 1;
+    public static final int WINNER_LENGTH = MinerName.MAX_BYTES;
+    public static final int FOUND_AT_OFFSET = WINNER_OFFSET + WINNER_LENGTH;
+    public static final int TIME_TO_MINE_OFFSET = FOUND_AT_OFFSET + 8;
+    public static final int DATA_LENGTH_OFFSET = TIME_TO_MINE_OFFSET + 8;
+    public static final int DATA_OFFSET = DATA_LENGTH_OFFSET + 2;
+    /** The data of a block carries at least a {@link BlockHeader}. */
+    public static final int MIN_BODY_LENGTH = DATA_OFFSET + BlockHeader.LENGTH;
     public static final int MAX_BODY_LENGTH = DATA_OFFSET + Protocol.MAX_DATA_LENGTH;
 
     /** The last block of a chain: what the next job links to. */
@@ -98,8 +133,11 @@ public final class ChainFile implements Closeable {
         void visit(Block block) throws IOException;
     }
 
-    /** What reading a chain found: the verified blocks end at {@code validEnd}; anything after is a torn tail. */
-    public record ReadResult(Tip tip, long blocks, long validEnd, long fileSize, String tornTail) {
+    /**
+     * What reading a chain found: the verified blocks end at {@code validEnd}; the bytes from there to {@code
+     * fileSize} are a torn tail, described by {@code tornTail} (null when there is none).
+     */
+    public record ReadResult(int version, Tip tip, long blocks, long validEnd, long fileSize, String tornTail) {
         public boolean torn() {
             return tornTail != null;
         }
@@ -111,7 +149,7 @@ public final class ChainFile implements Closeable {
     private Tip tip;
     private long end;
 
-    private ChainFile(Path path, FileChannel channel, FileLock lock, Tip tip, long end) {
+    ChainFile(Path path, FileChannel channel, FileLock lock, Tip tip, long end) {
         this.path = path;
         this.channel = channel;
         this.lock = lock;
@@ -120,43 +158,52 @@ public final class ChainFile implements Closeable {
     }
 
     /**
-     * Opens (creating if missing) and verifies a chain file for appending: truncates a torn last record with a
-     * warning, and locks the file so that a second pool cannot append to it too.
+     * Opens (creating if missing) and verifies a chain file for appending, and locks it so that a second pool
+     * cannot append to it too. A torn tail is moved to a side file with a warning; a version 1 file is upgraded
+     * to version 2, keeping the old file as a {@code .v1} backup.
      *
-     * @throws ChainCorruptException naming the record, if a complete record is corrupt or does not link
+     * @throws ChainCorruptException naming the file header or the record and its offset, if anything but a torn
+     *                               tail is wrong; the file is then left as it was
      * @throws IOException           if the file cannot be read, written or locked
      */
     public static ChainFile open(Path path, PoolLog log) throws IOException {
-        FileChannel channel;
+        return open(path, log, Clock.systemUTC());
+    }
+
+    /** {@link #open(Path, PoolLog)} with the clock that names side files. */
+    static ChainFile open(Path path, PoolLog log, Clock clock) throws IOException {
+        Object identity = identity(path);
+        FileChannel channel = openForWriting(path);
         try {
-            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    StandardOpenOption.CREATE);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IOException("cannot create chain file " + path + ": its directory does not exist", e);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new IOException("cannot open chain file " + path + " for writing: permission denied", e);
-        } catch (java.nio.file.FileSystemException e) {
-            throw new IOException("cannot open chain file " + path + ": " + e.getReason(), e);
-        }
-        try {
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
+            FileLock lock = tryLock(channel);
             if (lock == null) {
                 throw new IOException("chain file " + path + " is in use by another pool server");
             }
-            if (channel.size() < FILE_HEADER_LENGTH) {
-                startFile(channel, path, log);
+            // Another pool may have upgraded the file (renamed a new one into place) between our look at the path
+            // and our lock: then this channel holds the old file, which nobody should append to.
+            if (identity != null && !identity.equals(identity(path))) {
+                throw new IOException("chain file " + path + " is in use by another pool server (it was replaced"
+                        + " while this one opened it)");
             }
-            ReadResult result = read(channel, path, block -> { });
+            if (channel.size() == 0) {
+                writeFileHeader(channel);
+                return new ChainFile(path, channel, lock, Tip.genesis(), FILE_HEADER_LENGTH);
+            }
+            ReadResult result = ChainReader.read(channel, path, block -> { });
             if (result.torn()) {
-                log.warn("chain file " + path + ": " + result.tornTail() + "; truncating it (a crash during an"
-                        + " append leaves this; that block was never acknowledged)");
+                Path side = TornTail.setAside(channel, path, result.validEnd(), clock);
+                log.warn("chain file " + path + ": " + result.tornTail() + ", a torn append (a crash during an"
+                        + " append leaves this; that block was never acknowledged); moved its "
+                        + (result.fileSize() - result.validEnd()) + " bytes to " + side);
                 channel.truncate(result.validEnd());
+                if (result.validEnd() == 0) {
+                    writeFileHeader(channel);
+                    result = new ReadResult(VERSION, Tip.genesis(), 0, FILE_HEADER_LENGTH, FILE_HEADER_LENGTH, null);
+                }
                 channel.force(true);
+            }
+            if (result.version() == VERSION_1) {
+                return VersionUpgrade.upgrade(path, channel, lock, log);
             }
             return new ChainFile(path, channel, lock, result.tip(), result.validEnd());
         } catch (IOException | RuntimeException e) {
@@ -165,172 +212,79 @@ public final class ChainFile implements Closeable {
         }
     }
 
-    /** A new file, or one whose header was cut short by a crash while it was being created. */
-    private static void startFile(FileChannel channel, Path path, PoolLog log) throws IOException {
-        long size = channel.size();
-        ByteBuffer header = fileHeader();
-        if (size > 0) {
-            ByteBuffer existing = ByteBuffer.allocate((int) size);
-            channel.read(existing, 0);
-            if (!Arrays.equals(existing.array(), 0, (int) size, header.array(), 0, (int) size)) {
-                throw new ChainCorruptException("chain file " + path + " is not a minepool chain file (it does not"
-                        + " start with \"MPCH\")");
-            }
-            log.warn("chain file " + path + ": the file header is incomplete (" + size + " of "
-                    + FILE_HEADER_LENGTH + " bytes); rewriting it");
+    private static FileChannel openForWriting(Path path) throws IOException {
+        try {
+            return FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE);
+        } catch (NoSuchFileException e) {
+            throw new IOException("cannot create chain file " + path + ": its directory does not exist", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("cannot open chain file " + path + " for writing: permission denied", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IOException("cannot open chain file " + path + ": " + e.getReason(), e);
         }
-        channel.truncate(0);
-        channel.write(header, 0);
+    }
+
+    static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    /** The file's identity (inode), or null if there is no file yet. */
+    private static Object identity(Path path) throws IOException {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey(); // null where unsupported
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Writes the version 2 file header at the start of an empty file and forces it. */
+    static void writeFileHeader(FileChannel channel) throws IOException {
+        ByteBuffer header = ByteBuffer.wrap(fileHeader());
+        while (header.hasRemaining()) {
+            channel.write(header, header.position());
+        }
         channel.force(true);
     }
 
-    private static ByteBuffer fileHeader() {
+    /** The version 2 file header this pool writes: no fields. */
+    public static byte[] fileHeader() {
         ByteBuffer header = ByteBuffer.allocate(FILE_HEADER_LENGTH).order(ByteOrder.BIG_ENDIAN);
-        header.put(MAGIC).putShort((short) VERSION).putShort((short) 0).flip();
-        return header;
+        header.put(MAGIC).putShort((short) VERSION).putShort((short) FILE_HEADER_LENGTH);
+        header.putInt(FILE_HEADER_LENGTH - HEADER_CRC_LENGTH, crc(header.array(), 0,
+                FILE_HEADER_LENGTH - HEADER_CRC_LENGTH));
+        return header.array();
     }
 
     /**
      * Reads and verifies a chain file without changing it, handing every block to {@code visitor} in order: what
      * {@code pool-server chain} does. A torn tail is reported in the result, not repaired.
+     *
+     * @throws ChainCorruptException for anything but a torn tail, naming the file header or the record
      */
     public static ReadResult scan(Path path, BlockVisitor visitor) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            if (channel.size() < FILE_HEADER_LENGTH) {
-                throw new ChainCorruptException("chain file " + path + " is " + channel.size()
-                        + " bytes long, shorter than the " + FILE_HEADER_LENGTH + "-byte file header");
+            if (channel.size() == 0) {
+                throw new ChainCorruptException("chain file " + path + " is empty: it has no file header");
             }
-            return read(channel, path, visitor);
+            return ChainReader.read(channel, path, visitor);
         }
     }
 
-    private static ReadResult read(FileChannel channel, Path path, BlockVisitor visitor) throws IOException {
-        long size = channel.size();
-        ByteBuffer header = ByteBuffer.allocate(FILE_HEADER_LENGTH).order(ByteOrder.BIG_ENDIAN);
-        readFully(channel, header, 0);
-        if (!Arrays.equals(header.array(), MAGIC_OFFSET, MAGIC_OFFSET + MAGIC.length, MAGIC, 0, MAGIC.length)) {
-            throw new ChainCorruptException("chain file " + path + " is not a minepool chain file (it does not"
-                    + " start with \"MPCH\")");
-        }
-        int version = Short.toUnsignedInt(header.getShort(VERSION_OFFSET));
-        if (version != VERSION) {
-            throw new ChainCorruptException("chain file " + path + " has format version " + version
-                    + "; this pool reads version " + VERSION);
-        }
-        Tip tip = Tip.genesis();
-        long position = FILE_HEADER_LENGTH;
-        long record = 0;
-        ByteBuffer recordHeader = ByteBuffer.allocate(RECORD_HEADER_LENGTH).order(ByteOrder.BIG_ENDIAN);
-        while (position < size) {
-            record++;
-            String where = "chain file " + path + ": record " + record + " (at byte " + position + ")";
-            if (size - position < RECORD_HEADER_LENGTH) {
-                return new ReadResult(tip, record - 1, position, size, "record " + record + " at byte " + position
-                        + " is incomplete (" + (size - position) + " bytes of its 8-byte record header)");
-            }
-            recordHeader.clear();
-            readFully(channel, recordHeader, position);
-            long bodyLength = Integer.toUnsignedLong(recordHeader.getInt(BODY_LENGTH_OFFSET));
-            if (bodyLength < DATA_OFFSET + BlockHeader.LENGTH || bodyLength > MAX_BODY_LENGTH) {
-                // A length no writer produces is damage, not a torn append: truncating on its word could
-                // throw away every good block after it.
-                throw new ChainCorruptException(where + " is corrupt: body length " + bodyLength
-                        + " is impossible (" + (DATA_OFFSET + BlockHeader.LENGTH) + ".." + MAX_BODY_LENGTH + ")");
-            }
-            long available = size - position - RECORD_HEADER_LENGTH;
-            if (available < bodyLength) {
-                return new ReadResult(tip, record - 1, position, size, "record " + record + " at byte " + position
-                        + " is incomplete (" + available + " of " + bodyLength + " body bytes)");
-            }
-            ByteBuffer body = ByteBuffer.allocate((int) bodyLength).order(ByteOrder.BIG_ENDIAN);
-            readFully(channel, body, position + RECORD_HEADER_LENGTH);
-            CRC32 crc = new CRC32();
-            crc.update(body.array());
-            long expectedCrc = Integer.toUnsignedLong(recordHeader.getInt(CRC_OFFSET));
-            if (crc.getValue() != expectedCrc) {
-                throw new ChainCorruptException(where + " is corrupt: its CRC32 is "
-                        + String.format("%08x, the record says %08x", crc.getValue(), expectedCrc));
-            }
-            Block block = decodeBody(body, where);
-            verify(block, tip, where);
-            visitor.visit(block);
-            tip = new Tip(block.height(), block.hash());
-            position += RECORD_HEADER_LENGTH + bodyLength;
-        }
-        return new ReadResult(tip, record, position, size, null);
-    }
-
-    private static Block decodeBody(ByteBuffer body, String where) throws ChainCorruptException {
-        long height = Integer.toUnsignedLong(body.getInt(HEIGHT_OFFSET));
-        byte[] previousHash = Arrays.copyOfRange(body.array(), PREVIOUS_HASH_OFFSET,
-                PREVIOUS_HASH_OFFSET + ProofOfWork.HASH_LENGTH);
-        long nonce = Integer.toUnsignedLong(body.getInt(NONCE_OFFSET));
-        int zeroBits = Byte.toUnsignedInt(body.get(ZERO_BITS_OFFSET));
-        int nameLength = WINNER_LENGTH;
-        while (nameLength > 0 && body.get(WINNER_OFFSET + nameLength - 1) == 0) {
-            nameLength--;
-        }
-        String winner = new String(body.array(), WINNER_OFFSET, nameLength, StandardCharsets.UTF_8);
-        long foundAt = body.getLong(FOUND_AT_OFFSET);
-        long timeToMine = body.getLong(TIME_TO_MINE_OFFSET);
-        int dataLength = Short.toUnsignedInt(body.getShort(DATA_LENGTH_OFFSET));
-        if (DATA_OFFSET + dataLength != body.capacity()) {
-            throw new ChainCorruptException(where + " is corrupt: " + dataLength + " data bytes do not fill a body"
-                    + " of " + body.capacity());
-        }
-        byte[] data = Arrays.copyOfRange(body.array(), DATA_OFFSET, DATA_OFFSET + dataLength);
-        return new Block(height, previousHash, data, nonce, zeroBits, winner, foundAt, timeToMine);
-    }
-
-    private static void verify(Block block, Tip before, String where) throws ChainCorruptException {
-        HexFormat hex = HexFormat.of();
-        if (block.height() != before.height() + 1) {
-            throw new ChainCorruptException(where + " has height " + block.height() + " but follows block "
-                    + before.height());
-        }
-        String named = where + " (height " + block.height() + ")";
-        if (!Arrays.equals(block.previousHash(), before.hash())) {
-            throw new ChainCorruptException(named + " does not link: its previous hash is "
-                    + hex.formatHex(block.previousHash()) + ", the hash of " + describe(before) + " is "
-                    + before.hashHex());
-        }
-        BlockHeader header = BlockHeader.readFrom(block.data());
-        if (!Arrays.equals(header.previousHash(), before.hash()) || header.height() != block.height()) {
-            throw new ChainCorruptException(named + " is corrupt: its data's block header (height "
-                    + header.height() + ", previous hash " + hex.formatHex(header.previousHash())
-                    + ") disagrees with the record");
-        }
-        if (block.zeroBits() < 1) {
-            throw new ChainCorruptException(named + " is corrupt: it claims 0 zero bits");
-        }
-        byte[] hash = block.hash();
-        if (!ProofOfWork.meets(hash, block.zeroBits())) {
-            throw new ChainCorruptException(named + " fails its proof of work: nonce "
-                    + String.format("0x%08x", block.nonce()) + " gives hash " + hex.formatHex(hash) + " with "
-                    + ProofOfWork.leadingZeroBits(hash) + " zero bits, not " + block.zeroBits());
-        }
-    }
-
-    private static String describe(Tip tip) {
-        return tip.height() == Genesis.HEIGHT ? "the genesis block" : "block " + tip.height();
-    }
-
-    private static void readFully(FileChannel channel, ByteBuffer dst, long position) throws IOException {
-        while (dst.hasRemaining()) {
-            int n = channel.read(dst, position + dst.position());
-            if (n < 0) {
-                throw new IOException("unexpected end of file");
-            }
-        }
-    }
-
-    /** The record for a block, file bytes exactly. */
+    /** The version 2 record for a block, file bytes exactly. */
     public static ByteBuffer encode(Block block) {
         byte[] data = block.data();
+        byte[] name = block.winner().getBytes(StandardCharsets.UTF_8);
+        if (name.length > WINNER_LENGTH) {
+            throw new IllegalArgumentException("winner name of " + name.length + " bytes does not fit the record");
+        }
         ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER_LENGTH + DATA_OFFSET + data.length)
                 .order(ByteOrder.BIG_ENDIAN);
-        record.putInt(DATA_OFFSET + data.length).putInt(0); // the CRC goes in once the body is written
-        byte[] name = block.winner().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        record.position(RECORD_HEADER_LENGTH); // the record header goes in once the body's CRC is known
         record.putInt((int) block.height())
                 .put(block.previousHash())
                 .putInt((int) block.nonce())
@@ -340,11 +294,36 @@ public final class ChainFile implements Closeable {
                 .putLong(block.millisToMine())
                 .putShort((short) data.length)
                 .put(data);
-        CRC32 crc = new CRC32();
-        crc.update(record.array(), RECORD_HEADER_LENGTH, record.capacity() - RECORD_HEADER_LENGTH);
-        record.putInt(CRC_OFFSET, (int) crc.getValue());
+        record.putInt(BODY_LENGTH_OFFSET, DATA_OFFSET + data.length);
+        record.putInt(BODY_CRC_OFFSET, crc(record.array(), RECORD_HEADER_LENGTH,
+                record.capacity() - RECORD_HEADER_LENGTH));
+        record.putInt(RECORD_HEADER_CRC_OFFSET, crc(record.array(), 0, RECORD_HEADER_CRC_OFFSET));
         record.flip();
         return record;
+    }
+
+    static int crc(byte[] bytes, int offset, int length) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes, offset, length);
+        return (int) crc.getValue();
+    }
+
+    /** Forces a directory, so that a rename or a new file in it survives a crash; best effort. */
+    static void forceDirectory(Path directory) {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every platform can open or force a directory (Windows); the data itself is already forced
+        }
+    }
+
+    static Path directoryOf(Path path) {
+        Path parent = path.toAbsolutePath().getParent();
+        return parent == null ? path.toAbsolutePath() : parent;
+    }
+
+    static boolean exists(Path path) {
+        return Files.exists(path, LinkOption.NOFOLLOW_LINKS);
     }
 
     public Path path() {
@@ -361,7 +340,7 @@ public final class ChainFile implements Closeable {
      *
      * @throws IllegalArgumentException if the block does not extend the tip (a bug in the caller)
      * @throws IOException              if the write or the force fails; the file may then hold a torn record,
-     *                                  which the next {@link #open} truncates
+     *                                  which the next {@link #open} sets aside
      */
     public void append(Block block) throws IOException {
         if (block.height() != tip.height() + 1 || !Arrays.equals(block.previousHash(), tip.hash())) {

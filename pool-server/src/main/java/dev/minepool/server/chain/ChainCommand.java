@@ -1,0 +1,101 @@
+package dev.minepool.server.chain;
+
+import dev.minepool.protocol.MinerName;
+import dev.minepool.server.PoolConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code pool-server chain [--chain FILE]}: prints every block and each miner's balance, verifying every record,
+ * link and proof of work, without changing the file. Exits 0 only for a file that verifies to its last byte; 1,
+ * with one line on stderr, for any damage, a torn tail included (the blocks before it are printed); 2 for a bad
+ * command line. Miner names are printed escaped: a file from an older pool may hold any bytes in them.
+ */
+public final class ChainCommand {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_DAMAGED = 1;
+    public static final int EXIT_USAGE = 2;
+
+    static final String USAGE = """
+            usage: pool-server chain [--chain FILE]
+
+            Prints the chain of mined blocks and each miner's balance, verifying every record, link and proof
+            of work. Exits 0 if the whole file verifies, 1 if anything in it is damaged (a torn last record
+            included), 2 for a bad command line.
+
+              --chain FILE      the chain file (default minepool-chain.dat in the working directory)
+              -h, --help        print this help
+            """;
+
+    private ChainCommand() {
+    }
+
+    /** Runs the command; {@code args[0]} is "chain". Returns the exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Path file = Path.of(PoolConfig.DEFAULT_CHAIN_FILE);
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help")) {
+                out.print(USAGE);
+                return EXIT_OK;
+            } else if (arg.equals("--chain") && i + 1 < args.length) {
+                file = Path.of(args[++i]);
+            } else if (arg.startsWith("--chain=")) {
+                file = Path.of(arg.substring("--chain=".length()));
+            } else {
+                err.println("pool-server chain: " + (arg.equals("--chain") ? "--chain needs a value"
+                        : "unknown argument '" + MinerName.escape(arg) + "'"));
+                return EXIT_USAGE;
+            }
+        }
+        Map<String, Long> balances = new TreeMap<>();
+        HexFormat hex = HexFormat.of();
+        out.println("chain " + file + " (genesis " + Genesis.hashHex() + ")");
+        out.printf("%8s  %-64s  %-10s  %4s  %-10s  %12s%n", "height", "hash", "winner", "bits", "nonce",
+                "time to mine");
+        ChainFile.ReadResult result;
+        try {
+            result = ChainFile.scan(file, block -> {
+                String winner = MinerName.escape(block.winner());
+                out.printf(Locale.ROOT, "%8d  %s  %-10s  %4d  0x%08x  %10.1f s%n", block.height(),
+                        hex.formatHex(block.hash()), winner, block.zeroBits(), block.nonce(),
+                        block.millisToMine() / 1000.0);
+                balances.merge(winner, 1L, Long::sum);
+            });
+        } catch (NoSuchFileException e) {
+            err.println("pool-server chain: no chain file " + file);
+            return EXIT_DAMAGED;
+        } catch (IOException e) {
+            out.flush();
+            err.println("pool-server chain: " + e.getMessage());
+            return EXIT_DAMAGED;
+        }
+        if (result.torn()) {
+            out.flush();
+            err.println("pool-server chain: chain file " + file + " ends in a torn tail after "
+                    + (result.blocks() == 1 ? "1 verified block" : result.blocks() + " verified blocks") + ": "
+                    + result.tornTail() + " (a crash during an append leaves this; the pool moves it to a side"
+                    + " file when it next opens the chain)");
+            return EXIT_DAMAGED;
+        }
+        out.println();
+        out.println(result.blocks() + " blocks, every link and proof of work verified; tip hash "
+                + result.tip().hashHex());
+        if (result.version() == ChainFile.VERSION_1) {
+            out.println("format version 1 (no checksum on record lengths): the pool upgrades the file to version "
+                    + ChainFile.VERSION + " when it next opens it");
+        }
+        out.println("balances (1 coin per block):");
+        if (balances.isEmpty()) {
+            out.println("  (no blocks mined yet)");
+        }
+        balances.forEach((name, coins) -> out.printf("  %-10s  %d%n", name, coins));
+        return EXIT_OK;
+    }
+}

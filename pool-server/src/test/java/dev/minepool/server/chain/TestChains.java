@@ -1,0 +1,152 @@
+package dev.minepool.server.chain;
+
+import dev.minepool.protocol.BlockHeader;
+import dev.minepool.protocol.ProofOfWork;
+import dev.minepool.server.PoolLog;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.zip.CRC32;
+
+/** Small, fully deterministic chains, the version 1 encoder the pool no longer has, and a log that keeps lines. */
+final class TestChains {
+    /** 2026-12-02T03:15:00Z: names the side files. */
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-12-02T03:15:00Z"), ZoneOffset.UTC);
+    static final String SIDE_FILE_STAMP = "20261202T031500Z";
+    static final long FIRST_JOB_MILLIS = 1_764_644_100_000L;
+
+    private TestChains() {
+    }
+
+    /**
+     * {@code count} blocks from genesis with {@code dataSize} data bytes, the first nonce from 0 that meets {@code
+     * zeroBits}, winners taken in turn from {@code winners}. The same arguments always give the same blocks (the
+     * golden files were made with 2 blocks, 56 bytes, 8 bits, alice and żółw).
+     */
+    static List<Block> blocks(int count, int dataSize, int zeroBits, String... winners) {
+        List<Block> blocks = new ArrayList<>();
+        byte[] previous = Genesis.hash();
+        for (int height = 1; height <= count; height++) {
+            long jobMillis = FIRST_JOB_MILLIS + height * 1000L;
+            byte[] data = new byte[dataSize];
+            new BlockHeader(previous, height, jobMillis, 0).writeTo(data);
+            for (int i = BlockHeader.LENGTH; i < dataSize; i++) {
+                data[i] = (byte) (i * 7 + height);
+            }
+            long nonce = 0;
+            while (!ProofOfWork.meets(ProofOfWork.hash(data, nonce), zeroBits)) {
+                nonce++;
+            }
+            Block block = new Block(height, previous, data, nonce, zeroBits, winners[(height - 1) % winners.length],
+                    jobMillis + 1500, 1500L * height);
+            blocks.add(block);
+            previous = block.hash();
+        }
+        return blocks;
+    }
+
+    static List<Block> golden() {
+        return blocks(2, 56, 8, "alice", "żółw");
+    }
+
+    /** A version 2 file, encoded by ChainFile. */
+    static byte[] v2File(List<Block> blocks) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(ChainFile.fileHeader());
+        for (Block block : blocks) {
+            out.writeBytes(record(block));
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] record(Block block) {
+        ByteBuffer record = ChainFile.encode(block);
+        return Arrays.copyOfRange(record.array(), 0, record.limit());
+    }
+
+    /** A version 1 file as pools before format version 2 wrote it: a reserved 0 where v2 has the header length, no CRCs on headers. */
+    static byte[] v1File(List<Block> blocks) {
+        ByteBuffer file = ByteBuffer.allocate(1 << 16).order(ByteOrder.BIG_ENDIAN);
+        file.put(ChainFile.MAGIC).putShort((short) 1).putShort((short) 0);
+        for (Block block : blocks) {
+            byte[] body = Arrays.copyOfRange(record(block), ChainFile.RECORD_HEADER_LENGTH, record(block).length);
+            CRC32 crc = new CRC32();
+            crc.update(body);
+            file.putInt(body.length).putInt((int) crc.getValue()).put(body);
+        }
+        return Arrays.copyOf(file.array(), file.position());
+    }
+
+    /** A hex golden from the test resources: whitespace and {@code #} comments ignored. */
+    static byte[] goldenHex(String resource) {
+        try (InputStream in = TestChains.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("no test resource " + resource);
+            }
+            StringBuilder hex = new StringBuilder();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                int comment = line.indexOf('#');
+                hex.append((comment < 0 ? line : line.substring(0, comment)).replaceAll("\\s+", ""));
+            }
+            return HexFormat.of().parseHex(hex);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static List<Block> scan(Path file) throws IOException {
+        List<Block> blocks = new ArrayList<>();
+        ChainFile.scan(file, blocks::add);
+        return blocks;
+    }
+
+    static byte[] bytes(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What {@code pool-server chain} printed and returned. */
+    record Command(int status, String out, String err) {
+        static Command run(Path file) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = ChainCommand.run(new String[] {"chain", "--chain", file.toString()},
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            return new Command(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Keeps every line, prints none. */
+    static final class Log extends PoolLog {
+        final List<String> lines = new CopyOnWriteArrayList<>();
+
+        Log() {
+            super(new PrintStream(OutputStream.nullOutputStream()), new PrintStream(OutputStream.nullOutputStream()));
+        }
+
+        @Override
+        protected void line(Level level, String message) {
+            lines.add(level + " " + message);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+# Writes chain-v2-golden.hex and chain-v1-golden.hex from the layout in PROTOCOL.md ("The chain file"), with no
+# Java involved, so that ChainFormatTest checks ChainFile against the format and not against itself.
+# Usage, from the repository root: python3 pool-server/src/test/resources/dev/minepool/server/chain/make_goldens.py \
+#   pool-server/src/test/resources/dev/minepool/server/chain
+import hashlib, struct, sys, zlib
+def crc(b): return zlib.crc32(b) & 0xffffffff
+def lz(h):
+    n = 0
+    for byte in h:
+        if byte == 0: n += 8; continue
+        return n + 8 - byte.bit_length()
+    return n
+BITS, SIZE = 8, 56
+names = {1: "alice", 2: "żółw"}
+prev = hashlib.sha256(b"minepool genesis block").digest()
+blocks = []
+for h in (1, 2):
+    ts = 1_764_644_100_000 + h * 1000
+    data = bytearray(prev + struct.pack(">IQQ", h, ts, 0))
+    data += bytes(((i * 7 + h) & 0xff) for i in range(52, SIZE))
+    nonce = next(n for n in range(1 << 32) if lz(hashlib.sha256(bytes(data) + struct.pack(">I", n)).digest()) >= BITS)
+    name = names[h].encode()
+    body = struct.pack(">I", h) + prev + struct.pack(">IB", nonce, BITS) + name + bytes(10 - len(name)) \
+        + struct.pack(">qqH", ts + 1500, 1500 * h, len(data)) + bytes(data)
+    blocks.append((h, body))
+    prev = hashlib.sha256(bytes(data) + struct.pack(">I", nonce)).digest()
+    print("block", h, "nonce", hex(nonce), "hash", prev.hex())
+def lines(b):
+    return "\n".join(" ".join(b[i:j].hex() for i, j in ((k, min(k + 4, len(b))) for k in range(r, min(r + 32, len(b)), 4))) for r in range(0, len(b), 32))
+def write(path, version):
+    out = ["# chain file, format version %d: 2 blocks of %d data bytes at %d zero bits, winners alice and żółw" % (version, SIZE, BITS),
+           "# made by an encoder independent of ChainFile (make_goldens.py; see ChainFormatTest); whitespace and # comments are ignored"]
+    if version == 2:
+        head = b"MPCH" + struct.pack(">HH", 2, 12)
+        head += struct.pack(">I", crc(head))
+        out += ["# file header: \"MPCH\", version 2, header length 12, CRC32 of bytes 0..7", lines(head)]
+    else:
+        out += ["# file header: \"MPCH\", version 1, reserved 0", lines(b"MPCH" + struct.pack(">HH", 1, 0))]
+    for h, body in blocks:
+        rh = struct.pack(">II", len(body), crc(body))
+        if version == 2:
+            rh += struct.pack(">I", crc(rh))
+            out += ["# record %d header: body length %d, CRC32 of the body, CRC32 of the 8 bytes before" % (h, len(body)), lines(rh)]
+        else:
+            out += ["# record %d header: body length %d, CRC32 of the body" % (h, len(body)), lines(rh)]
+        out += ["# record %d body: height, previous hash, nonce, zero bits, winner, found at, time to mine, data length, data" % h, lines(body)]
+    open(path, "w").write("\n".join(out) + "\n")
+write(sys.argv[1] + "/chain-v2-golden.hex", 2)
+write(sys.argv[1] + "/chain-v1-golden.hex", 1)
