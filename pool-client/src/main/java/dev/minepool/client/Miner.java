@@ -235,7 +235,7 @@ public final class Miner {
                 switch (ending.end()) {
                     case VIOLATION -> console.info("the pool sent something that is not minepool protocol (%s); "
                             + "reconnecting in %s", ending.reason(), wait);
-                    case NO_ANSWER -> console.info("%s; reconnecting in %s", ending.reason(), wait);
+                    case NO_ANSWER -> console.info("%s Reconnecting in %s", ending.reason(), wait);
                     default -> console.info("lost connection to %s (%s); retrying in %s", config.pool(),
                             ending.reason(), wait);
                 }
