@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.Socket;
@@ -24,10 +25,13 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
 
 /**
  * A miner's session with its pool: connect, ask for work, mine, submit, and again, until the pool says
@@ -38,23 +42,45 @@ import java.util.concurrent.TimeUnit;
  * queue, like the JDK's dispatcher: the reader thread of a connection posts each decoded message or the reason
  * the connection broke, the hashing threads post the end of a search, and {@link #stop()} posts a stop. Events
  * from an older connection or an abandoned search are recognised and dropped, so a late message can never
- * confuse the current one.
+ * confuse the current one. The queue holds at most {@link #EVENT_QUEUE_BOUND} events: when it is full the
+ * reader thread waits, stops reading the socket, and TCP slows the pool down, so a burst of {@code T} costs no
+ * memory; {@link #stop()} never waits (the session thread, busy draining a full queue, sees its flag).
  *
  * <p>States of a connection: waiting for {@code T} after a {@code G}; mining a slot; waiting for the answer to
- * an {@code S} (the slot's threads are stopped, whatever the answer). A lost connection or a pool that breaks
- * the protocol is closed and re-established after 1 s, doubling to 30 s while the pool cannot be reached; the
- * connect itself times out after {@link #CONNECT_TIMEOUT}.
+ * an {@code S} (the slot's threads are stopped, whatever the answer). Timeouts: the connect gets {@link
+ * MinerConfig#connectTimeout()}; a {@code G} must be answered with {@code T}, and an {@code S} with {@code A},
+ * {@code R} or {@code I}, within {@link MinerConfig#responseTimeout()}, or the connection is closed (a service
+ * that accepts and never answers is not a pool). Mining itself has no deadline: the pool is silent until
+ * someone finds the block.
+ *
+ * <p>Reconnecting: a refused or timed-out connect, a missed deadline, a protocol violation and a lost
+ * connection are each a failure, and the wait before the next attempt grows by {@link Backoff} (from {@link
+ * MinerConfig#retryBase()} doubling to {@link MinerConfig#retryMax()}, with jitter). A <em>healthy</em>
+ * session, one in which the pool answered a {@code G} with a {@code T}, resets the backoff, so a pool that
+ * restarts after hours of mining is reached again within about the first wait. A host that does not resolve
+ * before it ever has is a typing mistake, not an outage: the miner stops and {@link MiningSummary#failed()}
+ * says so. So does a {@code Q} for any reason but the pool shutting down.
  */
 public final class Miner {
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** How long the reader gets, after a write failed, to deliver what the pool sent before it closed. */
     static final Duration WRITE_FAILURE_GRACE = Duration.ofSeconds(1);
+    /** The most events waiting for the session thread; a reader thread that finds the queue full waits. */
+    static final int EVENT_QUEUE_BOUND = 1024;
     private static final int READ_BUFFER = 8192;
     private static final int HASH_PREFIX_BYTES = 6;
 
+    /** Turns the pool's host name into an address; a test stands in for DNS. */
+    @FunctionalInterface
+    interface Resolver {
+        InetAddress resolve(String host) throws UnknownHostException;
+    }
+
     private final MinerConfig config;
     private final Console console;
-    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final Backoff backoff;
+    private final Resolver resolver;
+    private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(EVENT_QUEUE_BOUND);
+    private final AtomicInteger eventQueueHighWater = new AtomicInteger();
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopRequested;
     /** The socket being connected, so that {@link #stop()} can cut a slow connect short. */
@@ -63,12 +89,17 @@ public final class Miner {
     // Session state, owned by the thread in run().
     private Rig rig;
     private long connectionId;
+    private boolean hostResolvedOnce;
     private OutputStream toPool;
     /** Set when a write to the current connection failed: the pool is gone, but what it said last still counts. */
     private IOException writeFailure;
     private long writeFailedAt;
     private SlotSearch search;
     private Submitted awaiting;
+    /** The request the pool has yet to answer, with its deadline; null while mining. */
+    private Pending pending;
+    /** Whether the current connection has had a {@code T}: the definition of a healthy session. */
+    private boolean sessionGotTask;
     private long submitted;
     private long accepted;
     private long rejected;
@@ -79,8 +110,18 @@ public final class Miner {
 
     /** A miner that prints its lines to {@code out}; {@link #run()} starts it. */
     public Miner(MinerConfig config, PrintStream out) {
+        this(config, out, () -> ThreadLocalRandom.current().nextDouble(), InetAddress::getByName);
+    }
+
+    /**
+     * @param random the backoff's jitter, drawn from [0, 1]
+     * @param resolver looks up the pool's host before every connect
+     */
+    Miner(MinerConfig config, PrintStream out, DoubleSupplier random, Resolver resolver) {
         this.config = config;
         this.console = new Console(out, config.quiet());
+        this.backoff = new Backoff(config.retryBase(), config.retryMax(), random);
+        this.resolver = resolver;
     }
 
     /** The events the session thread reacts to; each carries what it needs to tell whether it is stale. */
@@ -103,69 +144,111 @@ public final class Miner {
     private record Submitted(int job, long nonce) {
     }
 
+    /** A request sent to the pool ({@code G} or {@code S}) and the time its answer is due (nanoTime). */
+    private record Pending(char request, long deadline) {
+    }
+
     /** How a connection ended. */
-    private record Ending(boolean reconnect, String reason, boolean protocolViolation) {
-        static final Ending QUIT = new Ending(false, "the pool said goodbye", false);
-        static final Ending STOPPED = new Ending(false, "stopped", false);
+    private enum End {
+        /** The connection broke or the pool closed it: reconnect. */
+        LOST,
+        /** The pool sent bytes that are not the protocol: reconnect. */
+        VIOLATION,
+        /** A request was not answered in time: reconnect. */
+        NO_ANSWER,
+        /** The pool said {@code Q}: stop. */
+        QUIT,
+        /** {@link #stop()}: stop. */
+        STOPPED
+    }
+
+    private record Ending(End end, String reason, Message.Quit quit) {
+        static final Ending STOPPED = new Ending(End.STOPPED, "stopped", null);
+
+        static Ending of(End end, String reason) {
+            return new Ending(end, reason, null);
+        }
     }
 
     /**
-     * Mines until the pool sends {@code Q} or {@link #stop()} is called, reconnecting whenever the connection
-     * is refused, lost or broken. Prints the summary and returns it.
+     * Mines until the pool sends {@code Q} or {@link #stop()} is called, reconnecting with backoff whenever the
+     * connection is refused, lost, broken or unanswered. Prints the summary and returns it.
      */
     public MiningSummary run() {
         long start = System.nanoTime();
         console.info("minepool miner %s -> %s, %d %s, engine %s", config.name(), config.pool(), config.threads(),
                 config.threads() == 1 ? "thread" : "threads", config.engine().name());
+        boolean failed = false;
         try (Rig rig = new Rig(config.engine(), config.threads())) {
             this.rig = rig;
             lastReportHashes = new long[config.threads()];
             lastReportNanos = System.nanoTime();
-            int attempt = 0;
             while (!stopRequested) {
                 Socket socket;
                 try {
                     socket = connect();
+                } catch (UnknownHostException e) {
+                    if (stopRequested) {
+                        break;
+                    }
+                    if (!hostResolvedOnce) {
+                        console.event("cannot resolve pool host '%s'; check --host", config.host());
+                        failed = true;
+                        break;
+                    }
+                    // It resolved before, so the name exists: a DNS outage, which passes.
+                    Duration delay = backoff.next();
+                    console.info("cannot resolve pool host '%s' now; retrying in %s (attempt %d)", config.host(),
+                            HashRate.format(delay), backoff.failures());
+                    if (!pause(delay)) {
+                        break;
+                    }
+                    continue;
                 } catch (IOException e) {
                     if (stopRequested) {
                         break;
                     }
-                    attempt++;
-                    Duration delay = config.retryDelay(attempt);
-                    console.info("cannot reach %s (%s); retrying in %s (attempt %d)", config.pool(), describe(e),
-                            HashRate.format(delay), attempt);
+                    Duration delay = backoff.next();
+                    String why = e instanceof SocketTimeoutException
+                            ? "no answer to the connect within " + HashRate.format(config.connectTimeout())
+                            : describe(e);
+                    console.info("cannot reach %s (%s); retrying in %s (attempt %d)", config.pool(), why,
+                            HashRate.format(delay), backoff.failures());
                     if (!pause(delay)) {
                         break;
                     }
                     continue;
                 }
                 Ending ending = mine(socket);
-                if (!ending.reconnect()) {
-                    if (ending == Ending.QUIT) {
-                        console.info("the pool said goodbye (Q); stopping");
-                    }
+                if (ending.end() == End.STOPPED) {
                     break;
                 }
-                // The connection worked, so start the doubling again; the wait before reconnecting is attempt 1.
-                attempt = 1;
-                Duration delay = config.retryDelay(attempt);
-                if (ending.protocolViolation()) {
-                    console.info("the pool sent something that is not minepool protocol (%s); reconnecting in %s",
-                            ending.reason(), HashRate.format(delay));
-                } else {
-                    console.info("lost connection to %s (%s); retrying in %s", config.pool(), ending.reason(),
-                            HashRate.format(delay));
+                if (ending.end() == End.QUIT) {
+                    failed = onQuit(ending.quit());
+                    break;
+                }
+                if (sessionGotTask) {
+                    backoff.reset(); // a healthy session: this failure is the first of a new run
+                }
+                Duration delay = backoff.next();
+                String wait = HashRate.format(delay) + " (attempt " + backoff.failures() + ")";
+                switch (ending.end()) {
+                    case VIOLATION -> console.info("the pool sent something that is not minepool protocol (%s); "
+                            + "reconnecting in %s", ending.reason(), wait);
+                    case NO_ANSWER -> console.info("%s Reconnecting in %s", ending.reason(), wait);
+                    default -> console.info("lost connection to %s (%s); retrying in %s", config.pool(),
+                            ending.reason(), wait);
                 }
                 if (!pause(delay)) {
                     break;
                 }
             }
             summary = new MiningSummary(Duration.ofNanos(System.nanoTime() - start), rig.totalHashes(), submitted,
-                    accepted, rejected, invalidated);
+                    accepted, rejected, invalidated, failed);
         } finally {
             if (summary == null) {
                 summary = new MiningSummary(Duration.ofNanos(System.nanoTime() - start), 0, submitted, accepted,
-                        rejected, invalidated);
+                        rejected, invalidated, true);
             }
             console.event("%s", summary.describe());
             finished.countDown();
@@ -173,10 +256,26 @@ public final class Miner {
         return summary;
     }
 
-    /** Asks {@link #run()} to stop mining, print the summary and return. Safe from any thread, any time. */
+    /** Says why the pool said goodbye; true when that is a failure (anything but the pool shutting down). */
+    private boolean onQuit(Message.Quit quit) {
+        if (quit.reason() == Message.Quit.Reason.SHUTDOWN) {
+            console.info("the pool said goodbye (Q): %s; stopping", quit.describe());
+            return false;
+        }
+        String why = quit.reason() != null ? quit.describe()
+                : quit.describe() + ", which this miner does not know";
+        console.event("the pool said goodbye (Q): %s; stopping", why);
+        return true;
+    }
+
+    /**
+     * Asks {@link #run()} to stop mining, print the summary and return. Safe from any thread, any time, and
+     * never waits: when the event queue is full the stop event is left out, and the flag alone does it, because
+     * the session thread checks the flag after every event it takes from that full queue.
+     */
     public void stop() {
         stopRequested = true;
-        events.add(new StopRequested());
+        offer(new StopRequested());
         Socket socket = connecting;
         if (socket != null) {
             closeQuietly(socket);
@@ -188,6 +287,30 @@ public final class Miner {
         return finished.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** The most events that have waited in the queue at once; never above {@link #EVENT_QUEUE_BOUND}. */
+    int eventQueueHighWater() {
+        return eventQueueHighWater.get();
+    }
+
+    /** Queues an event, waiting while the queue is full; false if the waiting thread was interrupted. */
+    private boolean post(Event event) {
+        try {
+            events.put(event);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        eventQueueHighWater.accumulateAndGet(events.size(), Math::max);
+        return true;
+    }
+
+    /** Queues an event unless the queue is full. */
+    private void offer(Event event) {
+        if (events.offer(event)) {
+            eventQueueHighWater.accumulateAndGet(events.size(), Math::max);
+        }
+    }
+
     private Socket connect() throws IOException {
         Socket socket = new Socket();
         connecting = socket;
@@ -195,7 +318,9 @@ public final class Miner {
             if (stopRequested) {
                 throw new SocketException("stopped");
             }
-            socket.connect(new InetSocketAddress(config.host(), config.port()), (int) CONNECT_TIMEOUT.toMillis());
+            InetAddress address = resolver.resolve(config.host());
+            hostResolvedOnce = true;
+            socket.connect(new InetSocketAddress(address, config.port()), timeoutMillis(config.connectTimeout()));
             // S and G are a few bytes each and the answer is waited for: send them at once.
             socket.setTcpNoDelay(true);
             return socket;
@@ -205,6 +330,10 @@ public final class Miner {
         } finally {
             connecting = null;
         }
+    }
+
+    private static int timeoutMillis(Duration timeout) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     }
 
     /** Waits {@code delay} unless a stop is requested first (then false); other events are stale by now. */
@@ -228,29 +357,40 @@ public final class Miner {
     /** One connection, from the first {@code G} to its end. */
     private Ending mine(Socket socket) {
         long id = ++connectionId;
+        sessionGotTask = false;
+        pending = null;
+        Thread reader = null;
         try {
             InputStream in = socket.getInputStream();
             toPool = socket.getOutputStream();
             writeFailure = null;
-            Thread reader = new Thread(() -> read(in, id), "miner-reader-" + id);
+            reader = new Thread(() -> read(in, id), "miner-reader-" + id);
             reader.setDaemon(true);
             reader.start();
             console.info("connected to %s", config.pool());
             askForWork();
             long reportEvery = config.reportEvery().toNanos();
             long nextReport = System.nanoTime() + reportEvery;
-            while (true) {
-                if (writeFailure != null && System.nanoTime() - writeFailedAt > WRITE_FAILURE_GRACE.toNanos()) {
-                    return new Ending(true, describe(writeFailure), false);
+            while (!stopRequested) {
+                long now = System.nanoTime();
+                if (writeFailure != null && now - writeFailedAt > WRITE_FAILURE_GRACE.toNanos()) {
+                    return Ending.of(End.LOST, describe(writeFailure));
                 }
-                long wait = nextReport - System.nanoTime();
-                if (wait <= 0) {
+                if (pending != null && now - pending.deadline() >= 0) {
+                    return Ending.of(End.NO_ANSWER, "no answer to " + pending.request() + " from " + config.pool()
+                            + " within " + HashRate.format(config.responseTimeout()) + "; is that a minepool pool?");
+                }
+                if (now - nextReport >= 0) {
                     reportHashRate();
                     nextReport += reportEvery;
                     continue;
                 }
+                long wait = nextReport - now;
+                if (pending != null) {
+                    wait = Math.min(wait, pending.deadline() - now);
+                }
                 if (writeFailure != null) {
-                    wait = Math.min(wait, Math.max(1, writeFailedAt + WRITE_FAILURE_GRACE.toNanos() - System.nanoTime()));
+                    wait = Math.min(wait, Math.max(1, writeFailedAt + WRITE_FAILURE_GRACE.toNanos() - now));
                 }
                 Event event = events.poll(wait, TimeUnit.NANOSECONDS);
                 Ending ending = event == null ? null : handle(event, id);
@@ -258,8 +398,9 @@ public final class Miner {
                     return ending;
                 }
             }
+            return Ending.STOPPED;
         } catch (IOException e) {
-            return new Ending(true, describe(e), false);
+            return Ending.of(End.LOST, describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopRequested = true;
@@ -267,7 +408,11 @@ public final class Miner {
         } finally {
             abandonSearch();
             awaiting = null;
+            pending = null;
             closeQuietly(socket);
+            if (reader != null) {
+                reader.interrupt(); // it may be waiting on a full queue that nobody will drain for it
+            }
         }
     }
 
@@ -280,8 +425,10 @@ public final class Miner {
             return received.connection() == id ? onMessage(received.message()) : null;
         }
         if (event instanceof Broken broken) {
-            return broken.connection() == id
-                    ? new Ending(true, broken.reason(), broken.protocolViolation()) : null;
+            if (broken.connection() != id) {
+                return null;
+            }
+            return Ending.of(broken.protocolViolation() ? End.VIOLATION : End.LOST, broken.reason());
         }
         if (event instanceof SearchEnded ended && ended.search() == search) {
             onSearchEnded(ended.search());
@@ -298,8 +445,8 @@ public final class Miner {
             onRejected(r.job());
         } else if (message instanceof Message.Invalidated i) {
             onInvalidated(i.job());
-        } else if (message instanceof Message.Quit) {
-            return Ending.QUIT;
+        } else if (message instanceof Message.Quit quit) {
+            return new Ending(End.QUIT, quit.describe(), quit);
         } else {
             // The decoder only lets pool-to-miner messages through; anything else is a bug here, not the pool's.
             throw new IllegalStateException("decoder let through " + message);
@@ -314,7 +461,10 @@ public final class Miner {
             abandonSearch();
         }
         awaiting = null;
-        search = rig.start(task, ended -> events.add(new SearchEnded(ended)));
+        pending = null; // the T answers the G
+        sessionGotTask = true;
+        // On a hashing thread: it waits while the queue is full, and gives up only when the rig closes.
+        search = rig.start(task, ended -> post(new SearchEnded(ended)));
         String height = "";
         if (task.dataLength() >= BlockHeader.LENGTH) {
             height = " (height " + BlockHeader.readFrom(task.data()).height() + ")";
@@ -342,6 +492,7 @@ public final class Miner {
             awaiting = new Submitted(task.job(), found.nonce());
             submitted++;
             send(new Message.Submit(task.job(), found.nonce()));
+            expectAnswer('S');
         } else if (outcome instanceof SlotSearch.Exhausted) {
             console.info("job %d slot %d: searched all %d nonces without a hit; asking for new work", task.job(),
                     task.slot(), task.slotSize());
@@ -401,8 +552,14 @@ public final class Miner {
         }
     }
 
-    private void askForWork() throws IOException {
+    private void askForWork() {
         send(new Message.GetWork(config.name()));
+        expectAnswer('G');
+    }
+
+    /** Starts the deadline for the answer to the request just sent. */
+    private void expectAnswer(char request) {
+        pending = new Pending(request, System.nanoTime() + config.responseTimeout().toNanos());
     }
 
     /**
@@ -444,33 +601,43 @@ public final class Miner {
     }
 
     /**
-     * The reader thread of one connection: decodes what the pool sends and hands it to the session thread.
-     * Ends at the first error or at end of stream, saying why.
+     * The reader thread of one connection: decodes what the pool sends and hands it to the session thread,
+     * waiting while the queue is full (the pool then waits too, on TCP). Ends at the first error or at end of
+     * stream, saying why, or when the session interrupts it because the connection is over.
      */
     private void read(InputStream in, long id) {
         MessageDecoder decoder = new MessageDecoder(Direction.SERVER_TO_CLIENT);
         byte[] buffer = new byte[READ_BUFFER];
         List<Message> messages = new ArrayList<>();
+        Event last;
         try {
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                ProtocolException violation = null;
                 try {
                     decoder.decode(ByteBuffer.wrap(buffer, 0, n), messages);
-                } finally {
-                    // messages decoded before a bad byte in the same read still count
-                    for (Message message : messages) {
-                        events.add(new Received(id, message));
+                } catch (ProtocolException e) {
+                    violation = e;
+                }
+                // messages decoded before a bad byte in the same read still count
+                for (Message message : messages) {
+                    if (!post(new Received(id, message))) {
+                        return;
                     }
-                    messages.clear();
+                }
+                messages.clear();
+                if (violation != null) {
+                    throw violation;
                 }
             }
             decoder.finish();
-            events.add(new Broken(id, "the pool closed the connection", false));
+            last = new Broken(id, "the pool closed the connection", false);
         } catch (ProtocolException e) {
-            events.add(new Broken(id, e.getMessage(), true));
+            last = new Broken(id, e.getMessage(), true);
         } catch (IOException e) {
-            events.add(new Broken(id, describe(e), false));
+            last = new Broken(id, describe(e), false);
         }
+        post(last);
     }
 
     /** A few words for a network error, for a log line: {@code connection refused}, {@code connection reset}. */

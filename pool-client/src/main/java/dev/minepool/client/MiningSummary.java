@@ -2,9 +2,14 @@ package dev.minepool.client;
 
 import java.time.Duration;
 
-/** What a miner did from start to stop; printed on exit. Coins are the accepted blocks, one coin each. */
+/**
+ * What a miner did from start to stop; printed on exit. Coins are the accepted blocks, one coin each.
+ *
+ * @param failed whether the miner stopped because something is wrong: the pool refused it with {@code Q} (any
+ *        reason but shutting down), or the pool's host does not resolve; the command line then exits 1
+ */
 public record MiningSummary(Duration runTime, long hashes, long submitted, long accepted, long rejected,
-        long invalidated) {
+        long invalidated, boolean failed) {
 
     public long coins() {
         return accepted;

@@ -2,7 +2,7 @@ package dev.minepool.client;
 
 import dev.minepool.client.engine.EngineChoice;
 import dev.minepool.client.swarm.SwarmCommand;
-import dev.minepool.protocol.Message;
+import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.Protocol;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,53 +12,85 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * The miner's command line: {@code java -jar pool-client.jar [options]} mines for a pool, {@code bench}
- * measures this machine. Exit codes: 0 after the pool's {@code Q}, Ctrl-C or a finished bench; 2 for a bad
- * option or a missing or invalid miner name.
+ * measures this machine. Exit codes: 0 after the pool's {@code Q} saying it shuts down, Ctrl-C, SIGTERM or a
+ * finished bench; 1 when the pool refuses the miner with {@code Q} (full, too many connections from this
+ * address, name refused, ...) or the pool's host does not resolve; 2 for a bad option or a missing or invalid
+ * miner name, before anything is sent.
  *
  * <p>{@link #run} holds all the logic and never exits the JVM, so tests run the whole client in-process.
  */
 public final class PoolClientMain {
     static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
+    /** How long a signal waits for the miner's summary before the JVM stops anyway. */
+    static final Duration SIGNAL_GRACE = Duration.ofSeconds(5);
     /** The file the miner name is read from when {@code --name} is not given, in the working directory. */
     static final String NAME_FILE = "my_id";
     static final int DEFAULT_BENCH_SECONDS = 5;
     private static final int MAX_THREADS = 1024;
 
-    /** Set by the Ctrl-C hook: main must not call System.exit then, which would block behind the hook. */
-    private static volatile boolean shuttingDown;
+    /** The code main is exiting with, once {@link #run} has returned it. */
+    private static final CompletableFuture<Integer> EXIT_CODE = new CompletableFuture<>();
 
     private PoolClientMain() {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err, Path.of("").toAbsolutePath(), PoolClientMain::stopOnCtrlC);
-        if (!shuttingDown) {
-            System.exit(code);
-        }
+        int code = run(args, System.out, System.err, Path.of("").toAbsolutePath(), PoolClientMain::stopOnSignal);
+        EXIT_CODE.complete(code);
+        // During a signal's shutdown this blocks for good, and the hook halts with this same code.
+        System.exit(code);
+    }
+
+    private static void stopOnSignal(Miner miner) {
+        Runtime.getRuntime().addShutdownHook(new Thread(
+                onShutdown(miner, EXIT_CODE, System.err, code -> Runtime.getRuntime().halt(code)), "miner-shutdown"));
     }
 
     /**
-     * Ctrl-C stops the miner, which prints its summary; the hook then halts with 0, because the JVM would
-     * otherwise report the signal (130) for what is the normal way to stop a miner.
+     * What the shutdown hook does. Hooks run on every exit, so it first tells a signal from main's own {@code
+     * System.exit}: when main already has its exit code, it does nothing and that code stands (a refused miner
+     * exits 1). On Ctrl-C or SIGTERM it stops the miner, which prints its summary, and halts with the code
+     * {@link #run} returned (0 for a miner stopped this way), because the JVM would otherwise report the
+     * signal (130, 143) for what is the normal way to stop a miner.
+     *
+     * @param exitCode completed by main with the code {@link #run} returned
+     * @param halt ends the JVM with a code ({@link Runtime#halt} outside tests)
      */
-    private static void stopOnCtrlC(Miner miner) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            shuttingDown = true;
+    static Runnable onShutdown(Miner miner, Future<Integer> exitCode, PrintStream err, IntConsumer halt) {
+        return () -> {
+            if (exitCode.isDone()) {
+                return; // main is exiting with its own code
+            }
             miner.stop();
+            int code;
             try {
-                miner.awaitFinished(Duration.ofSeconds(5));
+                code = exitCode.get(SIGNAL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                err.println("minepool client: the miner did not stop within " + HashRate.format(SIGNAL_GRACE));
+                code = EXIT_FAILURE;
+            } catch (ExecutionException e) {
+                code = EXIT_FAILURE;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                code = EXIT_FAILURE;
             }
             System.out.flush();
-            Runtime.getRuntime().halt(EXIT_OK);
-        }, "miner-shutdown"));
+            err.flush();
+            halt.accept(code);
+        };
     }
 
     /** Runs the client as the command line would and returns its exit code. */
@@ -92,8 +124,7 @@ public final class PoolClientMain {
             }
             Miner miner = new Miner(config, out);
             started.accept(miner);
-            miner.run();
-            return EXIT_OK;
+            return miner.run().failed() ? EXIT_FAILURE : EXIT_OK;
         } catch (UsageException e) {
             err.println("minepool client: " + e.getMessage());
             if (e.pointToHelp) {
@@ -112,6 +143,8 @@ public final class PoolClientMain {
         int threads = Runtime.getRuntime().availableProcessors();
         String name = null;
         boolean quiet = false;
+        Duration connectTimeout = MinerConfig.DEFAULT_CONNECT_TIMEOUT;
+        Duration responseTimeout = MinerConfig.DEFAULT_RESPONSE_TIMEOUT;
         while (args.hasNext()) {
             String option = args.next();
             switch (option) {
@@ -124,6 +157,8 @@ public final class PoolClientMain {
                 case "--threads" -> threads = args.intValue(option, 1, MAX_THREADS);
                 case "--name" -> name = args.value(option);
                 case "--engine" -> engine = args.engineValue(option);
+                case "--connect-timeout" -> connectTimeout = args.durationValue(option);
+                case "--response-timeout" -> responseTimeout = args.durationValue(option);
                 case "--quiet" -> {
                     args.noValue(option);
                     quiet = true;
@@ -134,17 +169,13 @@ public final class PoolClientMain {
         if (host.isBlank()) {
             throw new UsageException("--host needs a host name or address", true);
         }
-        String source = "--name";
-        if (name == null) {
-            name = readNameFile(workDir);
-            source = NAME_FILE;
-        }
-        checkName(name, source);
+        MinerName minerName = name != null ? minerName(name, "--name") : minerName(readNameFile(workDir), NAME_FILE);
         EngineChoice.Selection selection = select(engine, vectorModule);
         if (selection.note() != null) {
             new Console(out, quiet).info("%s", selection.note());
         }
-        return MinerConfig.of(name, host, port, threads, selection.engine(), quiet);
+        return MinerConfig.of(minerName, host.trim(), port, threads, selection.engine(), quiet)
+                .withTimeouts(connectTimeout, responseTimeout);
     }
 
     private static EngineChoice.Selection select(EngineChoice choice, BooleanSupplier vectorModule)
@@ -187,12 +218,12 @@ public final class PoolClientMain {
         return EXIT_OK;
     }
 
-    /** The first line of {@code my_id}, trimmed; null when there is no such file or it is empty. */
+    /** The first line of {@code my_id} as written; null when there is no such file or that line is blank. */
     private static String readNameFile(Path workDir) throws UsageException {
         Path file = workDir.resolve(NAME_FILE);
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line = reader.readLine();
-            return line == null || line.trim().isEmpty() ? null : line.trim();
+            return line == null || line.isBlank() ? null : line;
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
@@ -201,20 +232,23 @@ public final class PoolClientMain {
         }
     }
 
-    private static void checkName(String name, String source) throws UsageException {
-        if (name == null || name.isEmpty()) {
+    /**
+     * The name as {@link MinerName#fromUserInput} makes it (a BOM dropped, trimmed, NFC), so that what looks
+     * like one name is one account; refused with the rule it breaks before anything is sent.
+     */
+    private static MinerName minerName(String typed, String source) throws UsageException {
+        if (typed == null) {
             throw new UsageException("no miner name: pass --name NAME or put your name in a file called "
                     + NAME_FILE + " in this directory (1 to 10 bytes of UTF-8)", false);
         }
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > Message.GetWork.NAME_LENGTH) {
-            throw new UsageException("the miner name '" + name + "' (from " + source + ") is " + bytes.length
-                    + " bytes of UTF-8, more than the " + Message.GetWork.NAME_LENGTH + " the protocol allows; "
-                    + "pass a shorter --name NAME or put one in " + NAME_FILE, false);
-        }
-        if (name.indexOf('\0') >= 0) {
-            throw new UsageException("the miner name (from " + source + ") contains a NUL character, which the "
-                    + "protocol uses as padding; pass another --name NAME", false);
+        try {
+            return MinerName.fromUserInput(typed);
+        } catch (MinerName.InvalidNameException e) {
+            String fix = source.equals(NAME_FILE) ? "fix the first line of " + NAME_FILE + " or pass --name NAME"
+                    : "pass another --name NAME";
+            throw new UsageException(e.getMessage() + " (from " + source + "); a miner name is 1 to "
+                    + MinerName.MAX_BYTES + " bytes of UTF-8 without control, invisible or line-break characters; "
+                    + fix, false);
         }
     }
 
@@ -235,8 +269,21 @@ public final class PoolClientMain {
                   --engine E     how nonces are hashed: auto (default: vector when the JVM has the Vector API,
                                  else digest), vector (needs java --add-modules jdk.incubator.vector, which
                                  bin/minepool passes) or digest (MessageDigest, any JVM)
+                  --connect-timeout S
+                                 seconds a TCP connect to the pool may take (default %d)
+                  --response-timeout S
+                                 seconds the pool may take to answer G with T, and S with A, R or I
+                                 (default %d); then the connection is closed and retried
                   --quiet        print only hits, the pool's answers and the summary
                   -h, --help     this help
+
+                A failed connect, a missed deadline, bytes that are not the protocol and a lost connection are
+                retried after a wait whose ceiling starts at %d s and doubles up to %d s, with jitter (each
+                wait is between half and all of its ceiling); a session in which the pool sent work (T) resets it.
+
+                exit codes: 0 the pool shut down (Q reason 0), or Ctrl-C / SIGTERM; 1 the pool refused the miner
+                (Q for any other reason, shown in words) or the pool's host does not resolve at the first
+                connect; 2 a bad option or miner name (nothing is sent).
 
                 bench: mines a synthetic 1024-byte job at unreachable difficulty, no pool needed, on 1 thread
                 and then on N, and prints each hash rate next to this machine's raw SHA-256 compression rate.
@@ -245,7 +292,10 @@ public final class PoolClientMain {
                   --engine E     auto (default: every engine this JVM can run), vector or digest
 
                 swarm: a load generator, thousands of miners on one thread (minepool client swarm --help).
-                """.formatted(Protocol.DEFAULT_PORT, processors, NAME_FILE, DEFAULT_BENCH_SECONDS, processors);
+                """.formatted(Protocol.DEFAULT_PORT, processors, NAME_FILE,
+                MinerConfig.DEFAULT_CONNECT_TIMEOUT.toSeconds(), MinerConfig.DEFAULT_RESPONSE_TIMEOUT.toSeconds(),
+                MinerConfig.DEFAULT_RETRY_BASE.toSeconds(), MinerConfig.DEFAULT_RETRY_MAX.toSeconds(),
+                DEFAULT_BENCH_SECONDS, processors);
     }
 
     /** A bad command line: one line for the person who typed it. */
@@ -322,6 +372,10 @@ public final class PoolClientMain {
             }
             throw new UsageException(option + " needs a whole number from " + min + " to " + max + ", not '"
                     + value + "'", true);
+        }
+
+        Duration durationValue(String option) throws UsageException {
+            return Duration.ofNanos(Math.max(1, Math.round(secondsValue(option) * 1e9)));
         }
 
         double secondsValue(String option) throws UsageException {

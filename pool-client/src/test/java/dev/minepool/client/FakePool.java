@@ -11,10 +11,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 
 /**
  * A pool written for the tests: a raw {@link ServerSocket} on 127.0.0.1, port 0, speaking the protocol with
  * the protocol module's codec. Every accept and read has a timeout, which is only a guard against a hang.
+ *
+ * <p>A port is never probed, closed and reused (another process may take it in between): a pool keeps the port
+ * it bound, and a port where nothing listens is a {@link ClosedPort}, held for as long as the test needs it.
  */
 final class FakePool implements AutoCloseable {
     static final int TIMEOUT_MILLIS = 10_000;
@@ -22,14 +27,29 @@ final class FakePool implements AutoCloseable {
     private final ServerSocket server;
 
     FakePool() throws IOException {
-        this(0);
+        this(0, false);
     }
 
-    FakePool(int port) throws IOException {
+    private FakePool(int port, boolean reusePort) throws IOException {
         server = new ServerSocket();
         server.setReuseAddress(true);
+        if (reusePort) {
+            server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        }
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         server.setSoTimeout(TIMEOUT_MILLIS);
+    }
+
+    /** Whether a miner has connected and not been accepted yet; looks without waiting for one. */
+    boolean hasWaitingConnection() throws IOException {
+        server.setSoTimeout(1);
+        try (Socket socket = server.accept()) {
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } finally {
+            server.setSoTimeout(TIMEOUT_MILLIS);
+        }
     }
 
     int port() {
@@ -46,6 +66,43 @@ final class FakePool implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+    }
+
+    /**
+     * A loopback port where nothing listens: a client socket bound to port 0 that never connects. A connect to
+     * it is refused, and the port stays taken, so no other test or process can start listening there.
+     */
+    static final class ClosedPort implements AutoCloseable {
+        private final Socket holder = new Socket();
+        private final boolean reusePort;
+
+        ClosedPort() throws IOException {
+            reusePort = holder.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+            if (reusePort) {
+                holder.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            holder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        }
+
+        int port() {
+            return holder.getLocalPort();
+        }
+
+        /**
+         * A pool that starts listening on this port. With SO_REUSEPORT (Linux, macOS) it binds next to the held
+         * socket, so the port is never free; without it the port is let go just before the pool binds it.
+         */
+        FakePool listen() throws IOException {
+            if (!reusePort) {
+                holder.close();
+            }
+            return new FakePool(port(), reusePort);
+        }
+
+        @Override
+        public void close() throws IOException {
+            holder.close();
+        }
     }
 
     /** One miner's connection, seen from the pool. */

@@ -5,15 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.client.engine.DigestNonceScanner;
 import dev.minepool.protocol.Message;
+import dev.minepool.protocol.MinerName;
 import dev.minepool.client.engine.NonceRange;
 import dev.minepool.client.engine.NonceScanner;
 import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.protocol.Protocol;
 import dev.minepool.client.engine.ScanEngine;
-import java.net.ServerSocket;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,9 +30,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The miner's session against a fake pool on loopback: the exchange, the answers, and reconnecting. */
+/**
+ * The miner's session against a fake pool on loopback: the exchange, the answers, deadlines, reconnecting with
+ * backoff, and the pool's goodbye. The backoff's jitter is fixed at its top (every wait is its whole ceiling:
+ * 20, 40, 80, 160 ms) unless a test says otherwise, and deadlines are short, so no test waits long.
+ */
 class MinerTest {
     private static final Duration HANG_GUARD = Duration.ofSeconds(10);
     private static final int UNREACHABLE = 255;
@@ -48,9 +64,14 @@ class MinerTest {
         return data;
     }
 
+    private static final DoubleSupplier TOP_OF_THE_JITTER = () -> 1.0;
+    private static final Duration SHORT_DEADLINE = Duration.ofMillis(200);
+
     private MinerConfig config(int port, int threads, ScanEngine engine, boolean quiet, Duration reportEvery) {
-        return new MinerConfig("alice", "127.0.0.1", port, threads, engine, quiet, Duration.ofMillis(20),
-                Duration.ofMillis(160), reportEvery);
+        return MinerConfig.of(MinerName.parse("alice"), "127.0.0.1", port, threads, engine, quiet)
+                .withRetry(Duration.ofMillis(20), Duration.ofMillis(160))
+                .withTimeouts(HANG_GUARD, HANG_GUARD)
+                .withReportEvery(reportEvery);
     }
 
     private MinerConfig config(int port, int threads) {
@@ -58,7 +79,11 @@ class MinerTest {
     }
 
     private Future<MiningSummary> start(MinerConfig config) {
-        Miner miner = new Miner(config, output.stream());
+        return start(config, TOP_OF_THE_JITTER, InetAddress::getByName);
+    }
+
+    private Future<MiningSummary> start(MinerConfig config, DoubleSupplier jitter, Miner.Resolver resolver) {
+        Miner miner = new Miner(config, output.stream(), jitter, resolver);
         miners.add(miner);
         return executor.submit(miner::run);
     }
@@ -258,23 +283,247 @@ class MinerTest {
 
     @Test
     void retriesWithDoublingWaitsUntilThePoolIsBack() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort(); // free now, refused once closed
+        try (FakePool.ClosedPort closed = new FakePool.ClosedPort()) {
+            Future<MiningSummary> run = start(config(closed.port(), 1));
+            String pool = "127.0.0.1:" + closed.port();
+            output.awaitLine("cannot reach " + pool + " (connection refused); retrying in 20 ms (attempt 1)");
+            output.awaitLine("cannot reach " + pool + " (connection refused); retrying in 40 ms (attempt 2)");
+            output.awaitLine("cannot reach " + pool + " (connection refused); retrying in 80 ms (attempt 3)");
+            output.awaitLine("retrying in 160 ms (attempt 5)"); // the maximum, which it stays at
+            try (FakePool back = closed.listen(); FakePool.Connection miner = back.accept()) {
+                miner.next(Message.GetWork.class);
+                miner.send(new Message.Task(1, 0, 1 << 16, 6, DATA));
+                assertThat(miner.next(Message.Submit.class).job()).isEqualTo(1);
+            }
+            stop(run);
         }
-        Future<MiningSummary> run = start(config(port, 1));
-        String pool = "127.0.0.1:" + port;
-        output.awaitLine("cannot reach " + pool + " (connection refused); retrying in 20 ms (attempt 1)");
-        output.awaitLine("cannot reach " + pool + " (connection refused); retrying in 40 ms (attempt 2)");
-        output.awaitLine("cannot reach " + pool + " (connection refused); retrying in 80 ms (attempt 3)");
-        output.awaitLine("retrying in 160 ms (attempt 5)"); // the maximum, which it stays at
-        try (FakePool back = new FakePool(port); FakePool.Connection miner = back.accept()) {
-            miner.next(Message.GetWork.class);
-            miner.send(new Message.Task(1, 0, 1 << 16, 6, DATA));
-            assertThat(miner.next(Message.Submit.class).job()).isEqualTo(1);
-        }
-        stop(run);
         assertThat(output.text()).doesNotContain("retrying in 320 ms");
+    }
+
+    @Test
+    void theJitterDrawsEachWaitBetweenHalfAndAllOfItsCeiling() throws Exception {
+        Deque<Double> draws = new ArrayDeque<>(List.of(0.0, 0.5, 1.0));
+        try (FakePool.ClosedPort closed = new FakePool.ClosedPort()) {
+            start(config(closed.port(), 1), () -> draws.isEmpty() ? 0.0 : draws.poll(), InetAddress::getByName);
+            output.awaitLine("retrying in 10 ms (attempt 1)"); // ceiling 20 ms, the bottom of the jitter
+            output.awaitLine("retrying in 30 ms (attempt 2)"); // ceiling 40 ms, halfway
+            output.awaitLine("retrying in 80 ms (attempt 3)"); // ceiling 80 ms, the top
+        }
+    }
+
+    @Test
+    void aConnectThatIsNeverAnsweredTimesOutAndIsRetried() throws Exception {
+        // A listener whose accept queue is full: Linux drops further SYNs, so a connect waits until it times out.
+        try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> fillers = new ArrayList<>();
+            try {
+                boolean dropping = false;
+                for (int i = 0; i < 16 && !dropping; i++) {
+                    Socket filler = new Socket();
+                    fillers.add(filler);
+                    try {
+                        filler.connect(full.getLocalSocketAddress(), (int) SHORT_DEADLINE.toMillis());
+                    } catch (SocketTimeoutException e) {
+                        dropping = true;
+                    }
+                }
+                Assumptions.assumeTrue(dropping, "this system does not drop SYNs to a full accept queue");
+                Future<MiningSummary> run = start(config(full.getLocalPort(), 1)
+                        .withTimeouts(SHORT_DEADLINE, HANG_GUARD));
+                output.awaitLine("cannot reach 127.0.0.1:" + full.getLocalPort()
+                        + " (no answer to the connect within 200 ms); retrying in 20 ms (attempt 1)");
+                output.awaitLine("(attempt 2)");
+                stop(run);
+            } finally {
+                for (Socket filler : fillers) {
+                    filler.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aServiceThatNeverAnswersGIsLeftAfterTheResponseTimeoutWithGrowingWaits() throws Exception {
+        try (FakePool silent = new FakePool()) {
+            Future<MiningSummary> run = start(config(silent.port(), 1).withTimeouts(HANG_GUARD, SHORT_DEADLINE));
+            String expected = "no answer to G from 127.0.0.1:" + silent.port()
+                    + " within 200 ms; is that a minepool pool? Reconnecting in ";
+            try (FakePool.Connection first = silent.accept()) {
+                first.next(Message.GetWork.class); // and never a word back
+                output.awaitLine(expected + "20 ms (attempt 1)");
+            }
+            try (FakePool.Connection second = silent.accept()) {
+                second.next(Message.GetWork.class);
+                output.awaitLine(expected + "40 ms (attempt 2)");
+            }
+            try (FakePool.Connection third = silent.accept()) {
+                third.next(Message.GetWork.class);
+                output.awaitLine(expected + "80 ms (attempt 3)");
+            }
+            assertThat(stop(run).failed()).as("a silent pool is retried, not a reason to give up").isFalse();
+        }
+    }
+
+    @Test
+    void anUnansweredSubmitIsLeftAfterTheResponseTimeoutAndTheHealthySessionResetsTheBackoff() throws Exception {
+        try (FakePool pool = new FakePool()) {
+            // long enough for this test to answer G on a busy machine; the S is left unanswered
+            Duration deadline = Duration.ofSeconds(1);
+            Future<MiningSummary> run = start(config(pool.port(), 1).withTimeouts(HANG_GUARD, deadline));
+            try (FakePool.Connection first = pool.accept()) {
+                first.sendRaw('H', 'T', 'T', 'P'); // a failure first, so that the reset shows
+            }
+            output.awaitLine("reconnecting in 20 ms (attempt 1)");
+            try (FakePool.Connection second = pool.accept()) {
+                second.next(Message.GetWork.class);
+                second.send(new Message.Task(1, 0, 1 << 16, 6, DATA));
+                second.next(Message.Submit.class);
+                output.awaitLine("no answer to S from 127.0.0.1:" + pool.port() + " within 1 s; is that a minepool "
+                        + "pool? Reconnecting in 20 ms (attempt 1)");
+            }
+            try (FakePool.Connection third = pool.accept()) {
+                assertThat(third.next(Message.GetWork.class).minerName()).isEqualTo("alice");
+            }
+            stop(run);
+        }
+    }
+
+    @Test
+    void aWrongServiceThatSendsOtherBytesIsRetriedWithGrowingWaits() throws Exception {
+        byte[] http = "HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        int[] reply = new int[http.length];
+        for (int i = 0; i < http.length; i++) {
+            reply[i] = http[i];
+        }
+        try (FakePool wrong = new FakePool()) {
+            Future<MiningSummary> run = start(config(wrong.port(), 1));
+            for (int attempt = 1; attempt <= 4; attempt++) {
+                try (FakePool.Connection miner = wrong.accept()) {
+                    miner.next(Message.GetWork.class);
+                    miner.sendRaw(reply);
+                    output.awaitLine("the pool sent something that is not minepool protocol (unknown message type "
+                            + "byte 'H' (0x48)); reconnecting in " + (20 << (attempt - 1)) + " ms (attempt " + attempt
+                            + ")");
+                }
+            }
+            stop(run);
+        }
+    }
+
+    @Test
+    void aHostThatDoesNotResolveAtTheFirstConnectStopsTheMinerAsAFailure() throws Exception {
+        Future<MiningSummary> run = start(config(3333, 1), TOP_OF_THE_JITTER, host -> {
+            throw new UnknownHostException(host);
+        });
+        MiningSummary summary = run.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
+        assertThat(summary.failed()).isTrue();
+        assertThat(output.text()).contains("cannot resolve pool host '127.0.0.1'; check --host", "summary: ")
+                .doesNotContain("retrying");
+    }
+
+    @Test
+    void aHostThatStopsResolvingAfterTheMinerHasConnectedIsRetried() throws Exception {
+        try (FakePool pool = new FakePool()) {
+            Deque<Boolean> answers = new ArrayDeque<>(List.of(true, false, false));
+            Miner.Resolver flakyDns = host -> {
+                Boolean resolves = answers.poll();
+                if (resolves != null && !resolves) {
+                    throw new UnknownHostException(host);
+                }
+                return InetAddress.getLoopbackAddress();
+            };
+            Future<MiningSummary> run = start(config(pool.port(), 1), TOP_OF_THE_JITTER, flakyDns);
+            try (FakePool.Connection first = pool.accept()) {
+                first.next(Message.GetWork.class);
+            }
+            output.awaitLine("cannot resolve pool host '127.0.0.1' now; retrying in 40 ms (attempt 2)");
+            output.awaitLine("cannot resolve pool host '127.0.0.1' now; retrying in 80 ms (attempt 3)");
+            try (FakePool.Connection back = pool.accept()) {
+                back.next(Message.GetWork.class);
+            }
+            assertThat(stop(run).failed()).isFalse();
+        }
+    }
+
+    @ParameterizedTest(name = "Q reason {0}")
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 255})
+    void aQuitForAnyReasonButShutdownStopsTheMinerAsAFailureAndSaysWhy(int reason) throws Exception {
+        try (FakePool pool = new FakePool()) {
+            Future<MiningSummary> run = start(config(pool.port(), 1, DigestNonceScanner.ENGINE, true,
+                    Duration.ofSeconds(10)));
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                miner.send(new Message.Quit(reason));
+                assertThat(run.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).failed()).isTrue();
+            }
+        }
+        Message.Quit.Reason known = Message.Quit.Reason.fromCode(reason);
+        String words = known != null ? known.description() : "reason code " + reason + ", which this miner does "
+                + "not know";
+        assertThat(output.lines().get(0)).as("printed even with --quiet")
+                .endsWith("the pool said goodbye (Q): " + words + "; stopping");
+        assertThat(output.text()).doesNotContain("retrying", "reconnecting");
+    }
+
+    @Test
+    void aQuitBecauseThePoolShutsDownStopsTheMinerWithoutAFailure() throws Exception {
+        try (FakePool pool = new FakePool()) {
+            Future<MiningSummary> run = start(config(pool.port(), 1));
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                miner.send(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
+                assertThat(run.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).failed()).isFalse();
+            }
+        }
+        assertThat(output.text()).contains("the pool said goodbye (Q): the pool is shutting down; stopping");
+    }
+
+    @Test
+    void aBurstOfTasksNeverHoldsMoreThanTheQueueBoundAndTheMinerCarriesOn() throws Exception {
+        int burst = 20_000;
+        byte[] data = jobData(7);
+        try (FakePool pool = new FakePool()) {
+            Future<MiningSummary> run = start(config(pool.port(), 1, DigestNonceScanner.ENGINE, true,
+                    Duration.ofSeconds(10)));
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                // back to back, no reads in between: the miner must slow this pool down rather than buffer it
+                Message[] tasks = new Message[burst];
+                for (int job = 1; job <= burst; job++) {
+                    tasks[job - 1] = new Message.Task(job, 0, Protocol.NONCE_SPACE, UNREACHABLE, data);
+                }
+                miner.send(tasks);
+                miner.send(new Message.Invalidated(burst));
+                // only the I for the last job asks for work: every T before it was taken, in order
+                miner.next(Message.GetWork.class);
+                miner.send(new Message.Task(1, 0, 1 << 16, 6, DATA));
+                assertThat(miner.next(Message.Submit.class).job()).as("still mining after the burst").isEqualTo(1);
+            }
+            assertThat(miners.get(0).eventQueueHighWater()).as("events waiting at once during %d T", burst)
+                    .isPositive().isLessThanOrEqualTo(Miner.EVENT_QUEUE_BOUND);
+            stop(run);
+        }
+    }
+
+    @Test
+    void stopEndsTheMinerInTheMiddleOfABurst() throws Exception {
+        try (FakePool pool = new FakePool()) {
+            Future<MiningSummary> run = start(config(pool.port(), 1));
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                Future<?> writer = executor.submit(() -> {
+                    for (int job = 1; job <= 20_000; job++) {
+                        miner.send(new Message.Task(job, 0, Protocol.NONCE_SPACE, UNREACHABLE, DATA));
+                    }
+                    return null;
+                });
+                output.awaitLine("job 2000 slot 0");
+                miners.get(0).stop();
+                assertThat(run.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).failed()).isFalse();
+                writer.cancel(true);
+            }
+        }
+        assertThat(output.lines().get(output.lines().size() - 1)).contains("summary: ");
     }
 
     @Test

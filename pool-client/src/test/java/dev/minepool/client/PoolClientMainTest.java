@@ -10,13 +10,20 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -133,8 +140,8 @@ class PoolClientMainTest {
     @Test
     void aNameLongerThanTenBytesExitsTwo() throws Exception {
         assertThat(runClient("--name", "abcdefghijk")).isEqualTo(2);
-        assertThat(errors()).contains("the miner name 'abcdefghijk' (from --name) is 11 bytes of UTF-8, more "
-                + "than the 10 the protocol allows");
+        assertThat(errors()).contains("the miner name \"abcdefghijk\" is 11 bytes in UTF-8; the protocol allows at "
+                + "most 10 (from --name)");
     }
 
     @Test
@@ -142,7 +149,49 @@ class PoolClientMainTest {
         // seven characters, but fourteen bytes: the limit is in bytes, and a name is never cut
         Files.writeString(workDir.resolve("my_id"), "ééééééé\n", StandardCharsets.UTF_8);
         assertThat(runClient()).isEqualTo(2);
-        assertThat(errors()).contains("the miner name 'ééééééé' (from my_id) is 14 bytes of UTF-8");
+        assertThat(errors()).contains("the miner name \"ééééééé\" is 14 bytes in UTF-8", "(from my_id)",
+                "fix the first line of my_id or pass --name NAME");
+    }
+
+    @Test
+    void aByteOrderMarkAndSpacesInMyIdAreNotPartOfTheName() throws Exception {
+        // what Notepad writes: a BOM, then the name; and a stray space before the line break
+        Files.writeString(workDir.resolve("my_id"), "\uFEFFalice \r\n", StandardCharsets.UTF_8);
+        byte[] getWork = firstGetWork("--threads", "1");
+        assertThat(HexFormat.ofDelimiter(" ").formatHex(getWork)).isEqualTo("47 61 6c 69 63 65 00 00 00 00 00");
+    }
+
+    @Test
+    void aNameIsSentTrimmedAndInNormalizationFormC() throws Exception {
+        // e + combining acute accent looks like é, and is sent as é (c3 a9), so both spellings are one account
+        byte[] getWork = firstGetWork("--name", "  jose\u0301 ", "--threads", "1");
+        assertThat(HexFormat.ofDelimiter(" ").formatHex(getWork)).isEqualTo("47 6a 6f 73 c3 a9 00 00 00 00 00");
+    }
+
+    @ParameterizedTest(name = "--name {0}")
+    @CsvSource(delimiter = '|', value = {
+        "'   '             | the miner name is empty",
+        "'\uFEFF'          | the miner name is empty",
+        "'al\nice'         | the miner name \"al\\u{000A}ice\" contains a control character (U+000A)",
+        "'\u001B[31mred'   | contains a control character (U+001B)",
+        "'ze\u200Bro'      | contains an invisible format character (U+200B)",
+    })
+    void aNameThatBreaksARuleExitsTwoSayingWhichAndSendsNothing(String name, String rule) throws Exception {
+        try (FakePool pool = new FakePool()) {
+            assertThat(runClient("--name", name, "--host", "127.0.0.1", "--port", String.valueOf(pool.port())))
+                    .isEqualTo(2);
+            assertThat(errors()).startsWith("minepool client: ").contains(rule, "(from --name)",
+                    "pass another --name NAME");
+            assertThat(out.lines()).as("nothing mined, nothing printed").isEmpty();
+            assertThat(pool.hasWaitingConnection()).as("the miner never connected").isFalse();
+        }
+    }
+
+    @Test
+    void aNameWithAnEscapeInMyIdExitsTwo() throws Exception {
+        Files.writeString(workDir.resolve("my_id"), "bo\u001Bb\n", StandardCharsets.UTF_8);
+        assertThat(runClient("--port", "1")).isEqualTo(2);
+        assertThat(errors()).contains("contains a control character (U+001B) (from my_id)");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -158,6 +207,8 @@ class PoolClientMainTest {
         "bench --name alice     | unknown option '--name'",
         "--engine fast          | --engine needs auto, vector or digest, not 'fast'",
         "bench --engine=        | --engine needs auto, vector or digest, not ''",
+        "--response-timeout 0   | --response-timeout needs a number of seconds above 0",
+        "--connect-timeout=soon | --connect-timeout needs a number of seconds above 0",
     })
     void badOptionsExitTwoWithOneClearLine(String args, String message) throws Exception {
         assertThat(runClient(args.split(" "))).isEqualTo(2);
@@ -171,6 +222,8 @@ class PoolClientMainTest {
         assertThat(runClient("--help")).isZero();
         assertThat(out.text()).contains("--host H", "default localhost", "--port N", "default 3333",
                 "--threads N", "default: available processors", "--name NAME", "my_id", "--quiet", "--help",
+                "--connect-timeout S", "(default 10)", "--response-timeout S", "(default 30)",
+                "ceiling starts at 1 s and doubles up to 60 s", "exit codes: 0", "1 the pool refused", "2 a bad option",
                 "bench", "--seconds S", "default 5", "--engine E", "auto", "vector", "digest");
     }
 
@@ -257,6 +310,128 @@ class PoolClientMainTest {
         }
         assertThat(out.text()).contains("1 thread, engine vector", "accepted: +1 coin");
         assertThat(errors()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "Q reason {0} exits {1}")
+    @CsvSource({
+        "0, 0, the pool is shutting down",
+        "1, 1, the pool is full",
+        "2, 1, the pool has too many connections from this address",
+        "3, 1, the pool refused the miner name",
+        "4, 1, the miner name changed on the same connection",
+        "5, 1, too many rejected submits",
+        "9, 1, 'reason code 9, which this miner does not know'",
+    })
+    void theReasonOfTheQuitIsPrintedAndDecidesTheExitCode(int reason, int exitCode, String words) throws Exception {
+        try (FakePool pool = new FakePool()) {
+            Future<Integer> client = startClient("--name", "alice", "--threads", "1", "--engine", "digest",
+                    "--port", String.valueOf(pool.port()), "--host", "127.0.0.1");
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                miner.send(new Message.Quit(reason));
+                assertThat(client.get(10, TimeUnit.SECONDS)).as("exit code after Q reason %d", reason)
+                        .isEqualTo(exitCode);
+            }
+        }
+        assertThat(out.text()).contains("the pool said goodbye (Q): " + words + "; stopping");
+    }
+
+    @Test
+    void aHostThatDoesNotResolveExitsOneAndSaysSo() throws Exception {
+        // .invalid never resolves (RFC 6761)
+        assertThat(runClient("--name", "alice", "--threads", "1", "--host", "nosuch.invalid")).isEqualTo(1);
+        assertThat(out.text()).contains("cannot resolve pool host 'nosuch.invalid'").doesNotContain("retrying");
+    }
+
+    @Test
+    void aSignalStopsTheMinerAndHaltsWithTheCodeRunReturned() throws Exception {
+        try (FakePool pool = new FakePool()) {
+            CompletableFuture<Miner> started = new CompletableFuture<>();
+            CompletableFuture<Integer> exitCode = new CompletableFuture<>();
+            executor.submit(() -> exitCode.complete(PoolClientMain.run(new String[] {"--name", "alice", "--threads",
+                "1", "--engine", "digest", "--host", "127.0.0.1", "--port", String.valueOf(pool.port())},
+                    out.stream(), err, workDir, started::complete)));
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                BlockingQueue<Integer> halted = new LinkedBlockingQueue<>();
+                PoolClientMain.onShutdown(started.get(10, TimeUnit.SECONDS), exitCode, err, halted::add).run();
+                assertThat(halted.poll(10, TimeUnit.SECONDS)).as("the code the hook halted with").isZero();
+            }
+        }
+        assertThat(out.lines().get(out.lines().size() - 1)).contains("summary: ");
+    }
+
+    @Test
+    void theHookLeavesAnExitThatMainStartedAlone() throws Exception {
+        try (FakePool pool = new FakePool()) {
+            CompletableFuture<Miner> started = new CompletableFuture<>();
+            Future<Integer> client = executor.submit(() -> PoolClientMain.run(new String[] {"--name", "alice",
+                "--threads", "1", "--engine", "digest", "--host", "127.0.0.1", "--port", String.valueOf(pool.port())},
+                    out.stream(), err, workDir, started::complete));
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                miner.send(new Message.Quit(Message.Quit.Reason.POOL_FULL));
+                int code = client.get(10, TimeUnit.SECONDS);
+                assertThat(code).isEqualTo(1);
+                List<Integer> halted = new ArrayList<>();
+                PoolClientMain.onShutdown(started.get(), CompletableFuture.completedFuture(code), err, halted::add)
+                        .run();
+                assertThat(halted).as("main's System.exit(1) stands: the hook halts nothing").isEmpty();
+            }
+        }
+    }
+
+    /** The client in a JVM of its own, as {@code java -cp ... PoolClientMain}, so that it can get a signal. */
+    private Process childClient(int port) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"),
+                PoolClientMain.class.getName(), "--name", "alice", "--threads", "1", "--engine", "digest", "--host",
+                "127.0.0.1", "--port", String.valueOf(port));
+        return new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectOutput(workDir.resolve("child.out").toFile())
+                .redirectError(workDir.resolve("child.err").toFile()).start();
+    }
+
+    private String childOutput() throws IOException {
+        return Files.readString(workDir.resolve("child.out")) + Files.readString(workDir.resolve("child.err"));
+    }
+
+    @ParameterizedTest(name = "SIG{0}")
+    @ValueSource(strings = {"INT", "TERM"})
+    @EnabledOnOs({OS.LINUX, OS.MAC})
+    void aRealJvmStoppedBySigintOrSigtermPrintsItsSummaryAndExitsZero(String signal) throws Exception {
+        try (FakePool pool = new FakePool()) {
+            Process child = childClient(pool.port());
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class); // the hook is in place before the first connect
+                miner.send(new Message.Task(1, 0, Protocol.NONCE_SPACE, 255, new byte[64]));
+                Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(child.pid())).start();
+                assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(child.waitFor(20, TimeUnit.SECONDS)).as("the child ended").isTrue();
+                assertThat(child.exitValue()).as("exit code after SIG%s; it printed:%n%s", signal, childOutput())
+                        .isZero();
+            } finally {
+                child.destroyForcibly();
+            }
+        }
+        assertThat(childOutput()).contains("summary: ran ");
+    }
+
+    @Test
+    @EnabledOnOs({OS.LINUX, OS.MAC})
+    void aRealJvmRefusedByAFullPoolExitsOne() throws Exception {
+        try (FakePool pool = new FakePool()) {
+            Process child = childClient(pool.port());
+            try (FakePool.Connection miner = pool.accept()) {
+                miner.next(Message.GetWork.class);
+                miner.send(new Message.Quit(Message.Quit.Reason.POOL_FULL));
+                assertThat(child.waitFor(20, TimeUnit.SECONDS)).as("the child ended").isTrue();
+                assertThat(child.exitValue()).as("exit code; it printed:%n%s", childOutput()).isEqualTo(1);
+            } finally {
+                child.destroyForcibly();
+            }
+        }
+        assertThat(childOutput()).contains("the pool said goodbye (Q): the pool is full; stopping", "summary: ");
     }
 
     @Test
