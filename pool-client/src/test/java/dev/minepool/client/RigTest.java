@@ -74,20 +74,25 @@ class RigTest {
         Message.Task task = new Message.Task(1, 5, 1 << 20, 12, DATA);
         RecordingEngine engine = new RecordingEngine();
         BlockingQueue<SlotSearch> ends = new LinkedBlockingQueue<>();
+        long nonce;
         try (Rig rig = new Rig(engine, 2)) {
             rig.start(task, ends::add);
             SlotSearch ended = ends.poll(10, TimeUnit.SECONDS);
             assertThat(ended).isNotNull();
             assertThat(ended.outcome()).isInstanceOf(SlotSearch.Found.class);
-            long nonce = ((SlotSearch.Found) ended.outcome()).nonce();
+            nonce = ((SlotSearch.Found) ended.outcome()).nonce();
             assertThat(NonceRange.of(task).contains(nonce)).as("nonce %d is in the slot", nonce).isTrue();
             assertThat(ProofOfWork.verify(DATA, nonce, 12)).as("nonce meets 12 zero bits").isTrue();
-            List<Long> results = List.of(engine.nextEnded(), engine.nextEnded());
-            assertThat(results).as("one thread hit, the other was stopped or found one too")
-                    .contains(nonce).doesNotContain(NonceScanner.NOT_FOUND);
             // both threads hashed far less than the 2^20 nonces of the slot: the hit stopped the search
             assertThat(rig.totalHashes()).isLessThan(1 << 19);
         }
+        // Read once the rig is closed, so every thread is done. The other thread may have been stopped before it
+        // began scanning at all (a fast hit under load): then it reports nothing, which is fine; what it must not
+        // report is a finished search without a hit.
+        List<Long> results = new ArrayList<>();
+        engine.ended.drainTo(results);
+        assertThat(results).as("one thread hit, the other was stopped or found one too")
+                .contains(nonce).doesNotContain(NonceScanner.NOT_FOUND).hasSizeBetween(1, 2);
     }
 
     @Test

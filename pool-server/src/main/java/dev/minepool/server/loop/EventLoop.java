@@ -54,6 +54,18 @@ public final class EventLoop implements Runnable {
     /** Refusals logged in full per summary interval; the rest are counted in the summary line. */
     private static final int REFUSALS_LOGGED = 5;
 
+    /**
+     * Built at start, not when first needed: if the jar under a running pool is replaced, no class that has not
+     * been loaded yet can be, and saying goodbye must still work.
+     */
+    private static final Message.Quit[] QUITS = new Message.Quit[Message.Quit.Reason.values().length];
+
+    static {
+        for (Message.Quit.Reason reason : Message.Quit.Reason.values()) {
+            QUITS[reason.ordinal()] = new Message.Quit(reason);
+        }
+    }
+
     private final PoolConfig config;
     private final PoolLog log;
     private final Selector selector;
@@ -321,7 +333,7 @@ public final class EventLoop implements Runnable {
 
     /** Q with the reason, then a half-close and a drain once it is written. */
     private void quit(Connection c, Message.Quit.Reason reason) {
-        send(c, new Message.Quit(reason));
+        send(c, QUITS[reason.ordinal()]);
         if (c.open()) {
             c.state = Connection.State.CLOSING;
             if (!c.hasOutgoing()) {
