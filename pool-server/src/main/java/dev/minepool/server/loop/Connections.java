@@ -1,0 +1,176 @@
+package dev.minepool.server.loop;
+
+import dev.minepool.protocol.Message;
+import dev.minepool.server.PoolConfig;
+import dev.minepool.server.PoolLog;
+import dev.minepool.server.rules.Miner;
+import dev.minepool.server.rules.Outbox;
+import dev.minepool.server.rules.Referee;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.time.Duration;
+import java.util.ArrayDeque;
+
+/**
+ * The write side and the end of the event loop's connections: the rules' {@link Outbox}, turned into bytes.
+ *
+ * <p>Writes go straight to the socket while nothing waits, and queue otherwise; a connection whose queue would
+ * pass {@link #OUTGOING_LIMIT} plus one {@code T} has stopped reading and is closed, rather than allowed to hold
+ * the pool's memory. After a {@code Q} a connection is half-closed and drained for up to {@link #LINGER}, then
+ * closed: a miner whose {@code G} crosses the {@code Q} would otherwise draw a reset, which can cost it the
+ * {@code Q} still unread in its socket. Event-loop thread only.
+ */
+final class Connections implements Outbox {
+    /** Bytes that may wait for one slow connection beyond one T: plenty of notices, and then it is not reading. */
+    static final int OUTGOING_LIMIT = 64 * 1024;
+    /** How long a connection is drained after its Q, and how long shutdown waits for the Q's to leave. */
+    static final Duration LINGER = Duration.ofSeconds(2);
+    /** At most this many refused or departing connections linger at once; beyond it they are closed at once. */
+    private static final int MAX_LINGERING = 1_000;
+
+    /**
+     * Built when this class loads, not when first needed: if the jar under a running pool is replaced, no class
+     * that has not been loaded yet can be, and saying goodbye must still work.
+     */
+    private static final Message.Quit[] QUITS = new Message.Quit[Message.Quit.Reason.values().length];
+
+    static {
+        for (Message.Quit.Reason reason : Message.Quit.Reason.values()) {
+            QUITS[reason.ordinal()] = new Message.Quit(reason);
+        }
+    }
+
+    private final PoolLog log;
+    private final Admission admission;
+    private final int outgoingLimit;
+    /** Half-closed after a Q, in the order their linger began (so in deadline order), with their deadlines. */
+    private final ArrayDeque<Connection> lingering = new ArrayDeque<>();
+    private final ArrayDeque<Long> lingerDeadlines = new ArrayDeque<>();
+    private Referee referee;
+    private Snapshots snapshots;
+
+    Connections(PoolConfig config, Admission admission) {
+        this.log = config.log();
+        this.admission = admission;
+        this.outgoingLimit = OUTGOING_LIMIT + Message.Task.HEADER_LENGTH + config.dataSize();
+    }
+
+    /** The two it reports to, which are built with it as their outbox. */
+    void wire(Referee referee, Snapshots snapshots) {
+        this.referee = referee;
+        this.snapshots = snapshots;
+    }
+
+    @Override
+    public void send(Miner miner, Message message) {
+        send((Connection) miner.attachment(), message);
+    }
+
+    @Override
+    public void quit(Miner miner, Message.Quit.Reason reason) {
+        quit((Connection) miner.attachment(), reason);
+    }
+
+    /** Encodes and writes, or queues; a connection that is not reading, or is gone, is closed. */
+    void send(Connection c, Message message) {
+        if (c.state == Connection.State.CLOSED || c.state == Connection.State.CLOSING) {
+            return;
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(message.encodedLength());
+        message.encode(bytes);
+        bytes.flip();
+        switch (c.write(bytes, outgoingLimit)) {
+            case OVER_LIMIT -> {
+                snapshots.notReading++;
+                log.warn("closed " + c.who() + ": it is not reading; " + c.queuedBytes() + " bytes wait for it"
+                        + " (limit " + outgoingLimit + ")");
+                close(c);
+            }
+            case FAILED -> disconnected(c, PoolLog.reason(c.writeFailure));
+            default -> { }
+        }
+    }
+
+    /** Q with the reason, then a half-close and a drain once it is written. */
+    void quit(Connection c, Message.Quit.Reason reason) {
+        send(c, QUITS[reason.ordinal()]);
+        if (c.open()) {
+            c.state = Connection.State.CLOSING;
+            if (!c.hasOutgoing()) {
+                linger(c);
+            }
+        }
+    }
+
+    /** The socket can take more: writes what waits, and lingers once a Q is out. */
+    void flush(Connection c) {
+        boolean empty;
+        try {
+            empty = c.flush();
+        } catch (IOException e) {
+            if (c.state != Connection.State.CLOSING) {
+                disconnected(c, PoolLog.reason(e));
+            } else {
+                close(c);
+            }
+            return;
+        }
+        if (empty && c.state == Connection.State.CLOSING) {
+            linger(c);
+        }
+    }
+
+    /** The peer hung up or reset: one INFO line, since a miner leaving is no fault. */
+    void disconnected(Connection c, String why) {
+        log.info(c.who() + " disconnected" + (why == null ? "" : ": " + why));
+        close(c);
+    }
+
+    void close(Connection c) {
+        if (c.state == Connection.State.CLOSED) {
+            return;
+        }
+        c.state = Connection.State.CLOSED;
+        if (c.admitted) {
+            admission.release(c.host);
+        }
+        referee.disconnected(c.miner);
+        snapshots.changed();
+        c.key.cancel();
+        try {
+            c.channel.close();
+        } catch (IOException e) {
+            // closing is all that was wanted
+        }
+    }
+
+    /** Closes the lingering connections whose drain time is up (or that are closed already). */
+    void expireLingering(long now) {
+        while (!lingering.isEmpty() && (!lingering.peekFirst().open() || lingerDeadlines.peekFirst() - now <= 0)) {
+            close(lingering.removeFirst());
+            lingerDeadlines.removeFirst();
+        }
+    }
+
+    /** The earlier of {@code next} and the first lingering deadline (System.nanoTime). */
+    long nextLingerDeadline(long next) {
+        return lingerDeadlines.isEmpty() ? next : Math.min(next, lingerDeadlines.peekFirst());
+    }
+
+    /** After its Q is written: FIN, then read and discard until the miner closes or {@link #LINGER} passes. */
+    private void linger(Connection c) {
+        if (lingering.size() >= MAX_LINGERING) {
+            close(c);
+            return;
+        }
+        try {
+            c.channel.shutdownOutput();
+            c.key.interestOps(SelectionKey.OP_READ);
+            lingering.addLast(c);
+            lingerDeadlines.addLast(System.nanoTime() + LINGER.toNanos());
+        } catch (IOException | RuntimeException e) {
+            close(c);
+        }
+    }
+}
