@@ -1,6 +1,7 @@
 package dev.minepool.server.loop;
 
 import dev.minepool.protocol.Message;
+import dev.minepool.server.PoolLog;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.Map;
@@ -47,7 +48,7 @@ final class Admission {
 
     /** The limit a refusal names, for its log line. */
     String limitFor(Message.Quit.Reason reason) {
-        return reason == Message.Quit.Reason.POOL_FULL ? maxClients + " connections, --max-clients"
-                : maxClientsPerHost + " connections from one address, --max-clients-per-host";
+        return reason == Message.Quit.Reason.POOL_FULL ? PoolLog.count(maxClients, "connection") + ", --max-clients"
+                : PoolLog.count(maxClientsPerHost, "connection") + " from one address, --max-clients-per-host";
     }
 }
