@@ -544,6 +544,11 @@ class PoolServerTest {
         assertThat(named.connections()).extracting(PoolSnapshot.ConnectionView::state)
                 .containsExactlyInAnyOrder("MINING", "AWAITING_G");
         assertThat(named.height()).isEqualTo(1);
+        assertThat(named.jobs()).singleElement().satisfies(job -> {
+            assertThat(job.number()).isEqualTo(task.job());
+            assertThat(job.slotsGiven()).isEqualTo(1);
+            assertThat(job.slots()).isEqualTo(256);
+        });
         alice.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
         alice.read(Message.Accepted.class);
         assertThat(pool.awaitBlocks(1, WAIT)).isTrue();

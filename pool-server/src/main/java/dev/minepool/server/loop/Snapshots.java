@@ -112,7 +112,7 @@ final class Snapshots {
         var tip = referee.tip();
         PoolSnapshot snapshot = new PoolSnapshot(++sequence, System.currentTimeMillis(), startedAtMillis,
                 tip.height(), tip.hashHex(), referee.height(), referee.heightStartedAtMillis(), config.zeroBits(),
-                config.slotSize(), referee.holders(), connections, new ArrayList<>(blocks), referee.totals(),
+                config.slotSize(), referee.holders(), referee.jobs(), connections, new ArrayList<>(blocks), referee.totals(),
                 new PoolSnapshot.LoopTotals(accepted, refusedFull, refusedHost, violations, noGetWork, notReading,
                         internalErrors), stopped);
         dirty = false;

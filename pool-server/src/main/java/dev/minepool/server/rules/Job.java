@@ -23,6 +23,15 @@ final class Job {
         this.slotCount = slotCount;
     }
 
+    /** Slots handed out so far. */
+    int slotsGiven() {
+        return nextSlot;
+    }
+
+    int slotCount() {
+        return slotCount;
+    }
+
     boolean hasFreeSlot() {
         return nextSlot < slotCount;
     }

@@ -61,6 +61,18 @@ final class JobBoard {
         current = new Round(tip.height() + 1, tip.hash(), nowMillis);
     }
 
+    /** The jobs of the height being mined, oldest first. */
+    java.util.List<Job> currentJobs() {
+        java.util.List<Job> jobs = new java.util.ArrayList<>(current.jobCount);
+        for (int i = 0; i < current.jobCount; i++) {
+            Job job = byNumber[current.jobNumbers[i]];
+            if (job != null && job.round == current) {
+                jobs.add(job);
+            }
+        }
+        return jobs;
+    }
+
     long jobsOpened() {
         return jobsOpened;
     }

@@ -69,6 +69,24 @@ public final class Referee {
         return board.round().startedAtMillis;
     }
 
+    /**
+     * The jobs of the height being mined, for the snapshot.
+     *
+     * @param number     the job number on the wire
+     * @param extraNonce what makes its data differ from its siblings'
+     * @param slotsGiven slots handed out, of {@code slots}
+     */
+    public record JobView(int number, long height, long extraNonce, int slotsGiven, int slots) {
+    }
+
+    public java.util.List<JobView> jobs() {
+        java.util.List<JobView> views = new java.util.ArrayList<>();
+        for (Job job : board.currentJobs()) {
+            views.add(new JobView(job.number, job.round.height, job.extraNonce, job.slotsGiven(), job.slotCount()));
+        }
+        return views;
+    }
+
     /** How many connections hold a slot of the height being mined: the ones a win will send I to. */
     public int holders() {
         Set<Miner> holders = board.round().holders;

@@ -1,5 +1,6 @@
 package dev.minepool.server.status;
 
+import dev.minepool.server.rules.Referee;
 import dev.minepool.server.rules.RefereeCounters;
 import java.util.List;
 
@@ -19,6 +20,7 @@ import java.util.List;
  * @param zeroBits         the zero bits a block needs
  * @param slotSize         nonces per slot
  * @param holders          connections holding a slot of the height being mined
+ * @param jobs             the jobs of the height being mined, oldest first (siblings differ in extra-nonce)
  * @param connections      every open connection, in no particular order
  * @param blocks           the blocks mined in this run, newest first, at most {@link #RECENT_BLOCKS}
  * @param rules            the rules' totals: slots, blocks, rejects
@@ -27,11 +29,12 @@ import java.util.List;
  */
 public record PoolSnapshot(long sequence, long takenAtMillis, long startedAtMillis, long tipHeight, String tipHash,
                            long height, long heightStartedAtMillis, int zeroBits, long slotSize, int holders,
-                           List<ConnectionView> connections, List<BlockView> blocks,
+                           List<Referee.JobView> jobs, List<ConnectionView> connections, List<BlockView> blocks,
                            RefereeCounters.Totals rules, LoopTotals loop, boolean stopped) {
     public static final int RECENT_BLOCKS = 32;
 
     public PoolSnapshot {
+        jobs = List.copyOf(jobs);
         connections = List.copyOf(connections);
         blocks = List.copyOf(blocks);
     }
