@@ -2,12 +2,9 @@ package dev.minepool.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,21 +16,15 @@ class PoolServerStartupTest {
     @TempDir
     Path dir;
 
-    record Outcome(int status, String out, String err) {
-    }
-
-    Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = PoolServerMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    /** The command line in-process, as {@link PoolServerMainTest} runs it. */
+    static PoolServerMainTest.Outcome run(String... args) {
+        return PoolServerMainTest.run(args);
     }
 
     @Test
     void anAddressThatIsNotOneExitsTwoWithOneSentenceAndNoChainFile() {
         Path chain = dir.resolve("chain.dat");
-        Outcome o = run("--bind", "999.1.1.1", "--port", "0", "--chain", chain.toString());
+        PoolServerMainTest.Outcome o = run("--bind", "999.1.1.1", "--port", "0", "--chain", chain.toString());
         assertThat(o.status()).isEqualTo(2);
         assertThat(o.err()).isEqualTo("pool-server: cannot listen on 999.1.1.1:0: '999.1.1.1' is not an address or"
                 + " a host name that resolves" + System.lineSeparator());
@@ -46,7 +37,7 @@ class PoolServerStartupTest {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             String port = String.valueOf(taken.getLocalPort());
-            Outcome o = run("--bind", "127.0.0.1", "--port", port, "--chain", chain.toString());
+            PoolServerMainTest.Outcome o = run("--bind", "127.0.0.1", "--port", port, "--chain", chain.toString());
             assertThat(o.status()).isEqualTo(2);
             assertThat(o.err().lines()).hasSize(1).first().asString()
                     .startsWith("pool-server: cannot listen on 127.0.0.1:" + port + ": Address already in use")
@@ -60,7 +51,7 @@ class PoolServerStartupTest {
         assertThat(PoolConfig.defaults().maxClientsPerHost()).isEqualTo(1000);
         assertThat(PoolServerMain.parse(new String[] {"--max-clients-per-host", "3"}).maxClientsPerHost())
                 .isEqualTo(3);
-        Outcome o = run("--max-clients-per-host", "0");
+        PoolServerMainTest.Outcome o = run("--max-clients-per-host", "0");
         assertThat(o.status()).isEqualTo(2);
         assertThat(o.err()).startsWith("pool-server: --max-clients-per-host 0 must be at least 1");
         assertThat(run("--help").out()).contains("--max-clients-per-host N");
