@@ -42,6 +42,8 @@ final class Connection {
     boolean admitted;
     private ArrayDeque<ByteBuffer> outgoing;
     private int queuedBytes;
+    /** Why it ends, once that is decided (a Q may be sent a while before the close). */
+    CloseReason closeReason;
     /** Set when a write failed: why, for the log line that closes it. */
     IOException writeFailure;
 

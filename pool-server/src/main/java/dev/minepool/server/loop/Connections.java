@@ -85,16 +85,19 @@ final class Connections implements Outbox {
                 snapshots.notReading++;
                 log.warn("closed " + c.who() + ": it is not reading; " + c.queuedBytes() + " bytes wait for it"
                         + " (limit " + outgoingLimit + ")");
-                close(c);
+                close(c, CloseReason.NOT_READING);
             }
             case FAILED -> disconnected(c, PoolLog.reason(c.writeFailure));
-            default -> { }
+            default -> snapshots.sent(message.type());
         }
     }
 
     /** Q with the reason, then a half-close and a drain once it is written. */
     void quit(Connection c, Message.Quit.Reason reason) {
         send(c, QUITS[reason.ordinal()]);
+        if (c.closeReason == null) {
+            c.closeReason = CloseReason.of(reason);
+        }
         if (c.open()) {
             c.state = Connection.State.CLOSING;
             if (!c.hasOutgoing()) {
@@ -112,7 +115,7 @@ final class Connections implements Outbox {
             if (c.state != Connection.State.CLOSING) {
                 disconnected(c, PoolLog.reason(e));
             } else {
-                close(c);
+                close(c, CloseReason.HANGUP);
             }
             return;
         }
@@ -124,14 +127,19 @@ final class Connections implements Outbox {
     /** The peer hung up or reset: one INFO line, since a miner leaving is no fault. */
     void disconnected(Connection c, String why) {
         log.info(c.who() + " disconnected" + (why == null ? "" : ": " + why));
-        close(c);
+        close(c, CloseReason.HANGUP);
     }
 
-    void close(Connection c) {
+    /** Closes it now; {@code reason} counts unless a reason was decided before (the Q's). */
+    void close(Connection c, CloseReason reason) {
         if (c.state == Connection.State.CLOSED) {
             return;
         }
         c.state = Connection.State.CLOSED;
+        if (c.closeReason == null) {
+            c.closeReason = reason;
+        }
+        snapshots.closed(c.closeReason);
         if (c.admitted) {
             admission.release(c.host);
         }
@@ -148,7 +156,7 @@ final class Connections implements Outbox {
     /** Closes the lingering connections whose drain time is up (or that are closed already). */
     void expireLingering(long now) {
         while (!lingering.isEmpty() && (!lingering.peekFirst().open() || lingerDeadlines.peekFirst() - now <= 0)) {
-            close(lingering.removeFirst());
+            close(lingering.removeFirst(), CloseReason.HANGUP);
             lingerDeadlines.removeFirst();
         }
     }
@@ -161,7 +169,7 @@ final class Connections implements Outbox {
     /** After its Q is written: FIN, then read and discard until the miner closes or {@link #LINGER} passes. */
     private void linger(Connection c) {
         if (lingering.size() >= MAX_LINGERING) {
-            close(c);
+            close(c, CloseReason.HANGUP);
             return;
         }
         try {
@@ -170,7 +178,7 @@ final class Connections implements Outbox {
             lingering.addLast(c);
             lingerDeadlines.addLast(System.nanoTime() + LINGER.toNanos());
         } catch (IOException | RuntimeException e) {
-            close(c);
+            close(c, CloseReason.HANGUP);
         }
     }
 }

@@ -55,6 +55,7 @@ public final class EventLoop implements Runnable {
     private final ArrayDeque<Connection> awaitingGetWork = new ArrayDeque<>();
     private volatile boolean stopRequested;
     private volatile Throwable failure;
+    private long batchStartNanos;
     private long nextWarningReport;
 
     /**
@@ -97,6 +98,9 @@ public final class EventLoop implements Runnable {
             nextWarningReport = now + WARNING_REPORT_EVERY.toNanos();
             while (!stopRequested) {
                 selector.select(selectTimeoutMillis());
+                // G->T is measured from here: a G that waited behind thousands of others in the same wake-up
+                // counts that wait, which is what a herd of miners feels.
+                batchStartNanos = System.nanoTime();
                 for (Iterator<SelectionKey> it = selector.selectedKeys().iterator(); it.hasNext(); ) {
                     SelectionKey key = it.next();
                     it.remove();
@@ -140,7 +144,7 @@ public final class EventLoop implements Runnable {
             snapshots.internalErrors++;
             log.warn("closed " + c.who() + " after an internal error: " + e);
             e.printStackTrace();
-            connections.close(c);
+            connections.close(c, CloseReason.INTERNAL_ERROR);
         }
     }
 
@@ -155,7 +159,7 @@ public final class EventLoop implements Runnable {
         }
         if (c.state == Connection.State.CLOSING) { // drained after its Q: only the end matters
             if (n < 0) {
-                connections.close(c);
+                connections.close(c, CloseReason.HANGUP);
             }
             return;
         }
@@ -191,15 +195,17 @@ public final class EventLoop implements Runnable {
     }
 
     private void dispatch(Connection c, Message message) throws IOException {
-        snapshots.changed();
+        snapshots.received(message.type());
         if (message instanceof Message.GetWork g) {
             referee.getWork(c.miner, g);
+            snapshots.getWorkToTask(System.nanoTime() - batchStartNanos);
             if (c.state == Connection.State.AWAITING_G && c.miner.name() != null) {
                 c.state = Connection.State.MINING;
             }
         } else if (message instanceof Message.Submit s) {
             Block block = referee.submit(c.miner, s);
             if (block != null) {
+                snapshots.fanOut(referee.lastFanOutNanos());
                 snapshots.blockMined(block, System.nanoTime());
                 if (config.maxBlocks() > 0 && referee.totals().blocks() >= config.maxBlocks()) {
                     log.info("mined " + PoolLog.count(referee.totals().blocks(), "block") + " in this run, the"
@@ -213,7 +219,7 @@ public final class EventLoop implements Runnable {
     private void violation(Connection c, ProtocolException e) {
         snapshots.violations++;
         log.warn("closed " + c.who() + ": " + e.getMessage());
-        connections.close(c);
+        connections.close(c, CloseReason.PROTOCOL_VIOLATION);
     }
 
     private void tick(long now) {
@@ -226,7 +232,7 @@ public final class EventLoop implements Runnable {
                 snapshots.noGetWork++;
                 log.warn("closed " + c.miner.address() + ": no G within " + PoolLog.seconds(config.getWorkTimeout())
                         + " of connecting");
-                connections.close(c);
+                connections.close(c, CloseReason.NO_GET_WORK);
             } else {
                 break;
             }
@@ -280,7 +286,7 @@ public final class EventLoop implements Runnable {
         }
         for (SelectionKey key : selector.keys()) {
             if (key.attachment() instanceof Connection c) {
-                connections.close(c);
+                connections.close(c, CloseReason.SHUTDOWN);
             }
         }
         snapshots.tick(System.nanoTime(), true);

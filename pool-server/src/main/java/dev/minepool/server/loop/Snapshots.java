@@ -1,9 +1,12 @@
 package dev.minepool.server.loop;
 
+import dev.minepool.protocol.Direction;
+import dev.minepool.protocol.MessageType;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.chain.Block;
 import dev.minepool.server.rules.Miner;
 import dev.minepool.server.rules.Referee;
+import dev.minepool.server.status.Histogram;
 import dev.minepool.server.status.PoolSnapshot;
 import dev.minepool.server.status.PoolSummary;
 import java.nio.channels.SelectionKey;
@@ -12,7 +15,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +36,11 @@ final class Snapshots {
     long noGetWork;
     long notReading;
     long internalErrors;
+    private final long[] received = new long[MessageType.values().length];
+    private final long[] sent = new long[MessageType.values().length];
+    private final long[] closed = new long[CloseReason.values().length];
+    private final Histogram getWorkToTask = new Histogram();
+    private final Histogram fanOut = new Histogram();
 
     private final PoolConfig config;
     private final Referee referee;
@@ -60,6 +70,28 @@ final class Snapshots {
 
     void changed() {
         dirty = true;
+    }
+
+    void received(MessageType type) {
+        received[type.ordinal()]++;
+        dirty = true;
+    }
+
+    void sent(MessageType type) {
+        sent[type.ordinal()]++;
+    }
+
+    void closed(CloseReason reason) {
+        closed[reason.ordinal()]++;
+        dirty = true;
+    }
+
+    void getWorkToTask(long nanos) {
+        getWorkToTask.record(nanos);
+    }
+
+    void fanOut(long nanos) {
+        fanOut.record(nanos);
     }
 
     void blockMined(Block block, long now) {
@@ -106,15 +138,28 @@ final class Snapshots {
                 Miner m = c.miner;
                 connections.add(new PoolSnapshot.ConnectionView(m.id(), m.address(),
                         m.name() == null ? null : m.name().value(), c.state.name(), m.connectedAtMillis(),
-                        m.lastSeenMillis(), m.slotsGiven(), m.slotsSearched(), m.blocksWon(), m.rejects()));
+                        m.lastSeenMillis(), m.slotsGiven(), m.slotsSearched(), m.blocksWon(), m.rejects(),
+                        PoolSnapshot.Rates.of(m.hashRate(now))));
             }
         }
+        Map<String, Long> in = new LinkedHashMap<>();
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (MessageType type : MessageType.values()) {
+            (type.direction() == Direction.CLIENT_TO_SERVER ? in : out).put(String.valueOf(type.letter()),
+                    type.direction() == Direction.CLIENT_TO_SERVER ? received[type.ordinal()] : sent[type.ordinal()]);
+        }
+        Map<String, Long> closes = new LinkedHashMap<>();
+        for (CloseReason reason : CloseReason.values()) {
+            closes.put(reason.label(), closed[reason.ordinal()]);
+        }
+        PoolSnapshot.Traffic traffic = new PoolSnapshot.Traffic(in, out, closes, getWorkToTask.view(),
+                fanOut.view());
         var tip = referee.tip();
         PoolSnapshot snapshot = new PoolSnapshot(++sequence, System.currentTimeMillis(), startedAtMillis,
                 tip.height(), tip.hashHex(), referee.height(), referee.heightStartedAtMillis(), config.zeroBits(),
                 config.slotSize(), referee.holders(), referee.jobs(), connections, new ArrayList<>(blocks), referee.totals(),
                 new PoolSnapshot.LoopTotals(accepted, refusedFull, refusedHost, violations, noGetWork, notReading,
-                        internalErrors), stopped);
+                        internalErrors), PoolSnapshot.Rates.of(referee.hashRate(now)), traffic, stopped);
         dirty = false;
         lastPublish = now;
         publish.accept(snapshot);

@@ -35,6 +35,8 @@ public final class Miner {
     int warningsLogged;
     long warningsSuppressed;
 
+    /** Nonces searched: a whole slot each time it asks past a slot without an answer. A lower bound. */
+    final DecayingRate hashRate = new DecayingRate();
     long slotsGiven;
     long slotsSearched;
     long blocksWon;
@@ -81,6 +83,11 @@ public final class Miner {
     /** Slots it asked past without an answer: each one a whole slot of nonces searched. */
     public long slotsSearched() {
         return slotsSearched;
+    }
+
+    /** Its hash rate over 1, 5 and 15 minutes as of {@code nowNanos}: a lower bound (see {@link DecayingRate}). */
+    public double[] hashRate(long nowNanos) {
+        return hashRate.perSecond(nowNanos);
     }
 
     public long blocksWon() {

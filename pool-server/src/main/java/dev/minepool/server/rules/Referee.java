@@ -39,6 +39,9 @@ public final class Referee {
     private final RefereeCounters counters = new RefereeCounters();
     /** Miners with warnings counted but not printed, reported by {@link #reportSuppressedWarnings}. */
     private final Set<Miner> noisy = new LinkedHashSet<>();
+    /** The pool's hash rate: every searched slot of every miner. A lower bound (slots cut short by I are lost). */
+    private final DecayingRate poolRate = new DecayingRate();
+    private long lastFanOutNanos = -1;
 
     public Referee(PoolConfig config, PoolClock clock, BlockSink chain, Outbox outbox) {
         this.config = config;
@@ -52,6 +55,16 @@ public final class Referee {
     /** The totals so far; a copy. */
     public RefereeCounters.Totals totals() {
         return counters.totals(board.jobsOpened());
+    }
+
+    /** The pool's hash rate over 1, 5 and 15 minutes: a lower bound, from searched slots. */
+    public double[] hashRate(long nowNanos) {
+        return poolRate.perSecond(nowNanos);
+    }
+
+    /** How long the last win took from its A to its last I (ns), or -1 before any. */
+    public long lastFanOutNanos() {
+        return lastFanOutNanos;
     }
 
     /** The chain's last block. */
@@ -120,6 +133,9 @@ public final class Referee {
         if (miner.searching && miner.lastJob != null && miner.lastJob.round == round) {
             miner.slotsSearched++;
             counters.slotsSearched++;
+            long now = clock.nanoTime();
+            miner.hashRate.add(config.slotSize(), now);
+            poolRate.add(config.slotSize(), now);
         }
         Job job = board.jobWithFreeSlot();
         int slot = job.takeSlot();
@@ -144,12 +160,14 @@ public final class Referee {
         miner.lastSeenMillis = clock.currentTimeMillis();
         String nonce = String.format("0x%08x", s.nonce());
         if (miner.name == null) {
+            counters.rejectedBeforeGetWork++;
             reject(miner, s, "job " + s.job() + " nonce " + nonce + " before any G");
             return null;
         }
         miner.searching = false;
         Job job = miner.recentJob(s.job());
         if (job == null) {
+            counters.rejectedUnknownJob++;
             reject(miner, s, "unknown job " + s.job() + " (not one of the last " + Miner.RECENT_JOBS
                     + " jobs it was given)");
             return null;
@@ -165,6 +183,7 @@ public final class Referee {
         byte[] hash = ProofOfWork.hash(job.data, s.nonce());
         int zeroBits = ProofOfWork.leadingZeroBits(hash);
         if (zeroBits < config.zeroBits()) {
+            counters.rejectedWrongNonce++;
             reject(miner, s, "job " + s.job() + " nonce " + nonce + " gives " + zeroBits + " zero bits, "
                     + config.zeroBits() + " needed");
             return null;
@@ -253,6 +272,7 @@ public final class Referee {
         counters.blocks++;
         log.info(String.format(Locale.ROOT, "block %d found by %s: job %d nonce 0x%08x hash %s in %.1f s",
                 round.height, winner.name, job.number, nonce, PoolLog.shortHash(hash), millisToMine / 1000.0));
+        long fanOutStart = clock.nanoTime();
         outbox.send(winner, new Message.Accepted(job.number));
         Set<Miner> holders = round.holders;
         // Told now. Set to null first: a send can close a connection that stopped reading, and its disconnect
@@ -264,6 +284,7 @@ public final class Referee {
                 outbox.send(holder, new Message.Invalidated(holder.lastJob.number));
             }
         }
+        lastFanOutNanos = clock.nanoTime() - fanOutStart;
         board.nextRound(chain.tip(), now);
         return block;
     }

@@ -2,7 +2,10 @@ package dev.minepool.server.status;
 
 import dev.minepool.server.rules.Referee;
 import dev.minepool.server.rules.RefereeCounters;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The pool's state as the event loop last published it: immutable (records and unmodifiable lists), so any
@@ -25,12 +28,15 @@ import java.util.List;
  * @param blocks           the blocks mined in this run, newest first, at most {@link #RECENT_BLOCKS}
  * @param rules            the rules' totals: slots, blocks, rejects
  * @param loop             the event loop's totals: connections accepted, refused, closed
+ * @param hashRate         the pool's hash rate, a lower bound from searched slots (see {@link Rates})
+ * @param traffic          messages in and out by type, closes by reason, and the latency histograms
  * @param stopped          the pool has stopped; this is the last snapshot
  */
 public record PoolSnapshot(long sequence, long takenAtMillis, long startedAtMillis, long tipHeight, String tipHash,
                            long height, long heightStartedAtMillis, int zeroBits, long slotSize, int holders,
                            List<Referee.JobView> jobs, List<ConnectionView> connections, List<BlockView> blocks,
-                           RefereeCounters.Totals rules, LoopTotals loop, boolean stopped) {
+                           RefereeCounters.Totals rules, LoopTotals loop, Rates hashRate, Traffic traffic,
+                           boolean stopped) {
     public static final int RECENT_BLOCKS = 32;
 
     public PoolSnapshot {
@@ -53,7 +59,36 @@ public record PoolSnapshot(long sequence, long takenAtMillis, long startedAtMill
      */
     public record ConnectionView(long id, String address, String name, String state, long connectedAtMillis,
                                  long lastSeenMillis, long slotsGiven, long slotsSearched, long blocksWon,
-                                 long rejects) {
+                                 long rejects, Rates hashRate) {
+    }
+
+    /**
+     * Hashes a second, exponentially decayed over 1, 5 and 15 minutes as ckpool does. A lower bound: only slots
+     * searched to the end count (a miner that asks again without an answer searched its whole slot); slots cut
+     * short by an I or a win are not counted, because the pool cannot know how far they got.
+     */
+    public record Rates(double m1, double m5, double m15) {
+        public static Rates of(double[] perWindow) {
+            return new Rates(perWindow[0], perWindow[1], perWindow[2]);
+        }
+    }
+
+    /**
+     * What went through the loop since the start.
+     *
+     * @param messagesIn    by type letter (G, S)
+     * @param messagesOut   by type letter (T, A, I, R, Q), counting messages written or queued
+     * @param closed        connections closed, by reason (hangup, protocol_violation, pool_full, ...)
+     * @param getWorkToTask from the loop's wake-up that read a G to its T written or queued
+     * @param fanOut        from a winner's A to the last I of that block, both written or queued
+     */
+    public record Traffic(Map<String, Long> messagesIn, Map<String, Long> messagesOut, Map<String, Long> closed,
+                          Histogram.View getWorkToTask, Histogram.View fanOut) {
+        public Traffic {
+            messagesIn = Collections.unmodifiableMap(new LinkedHashMap<>(messagesIn));
+            messagesOut = Collections.unmodifiableMap(new LinkedHashMap<>(messagesOut));
+            closed = Collections.unmodifiableMap(new LinkedHashMap<>(closed));
+        }
     }
 
     /** A block mined in this run, without its data. */

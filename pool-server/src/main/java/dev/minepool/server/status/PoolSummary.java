@@ -33,6 +33,10 @@ public final class PoolSummary {
                 .append(PoolLog.count(now.blocksThisRun(), "block")).append(" in this run, ")
                 .append(PoolLog.count(slots, "slot")).append(" handed out in the last ").append(Math.round(seconds))
                 .append(" s, est. pool hash rate ").append(PoolLog.hashRate(hashes / seconds));
+        String perMiner = perMiner(now);
+        if (!perMiner.isEmpty()) {
+            line.append("; ").append(perMiner);
+        }
         long rejects = now.rules().rejectedSubmits() - before.rules().rejectedSubmits();
         long refused = now.loop().refusedFull() + now.loop().refusedHost()
                 - before.loop().refusedFull() - before.loop().refusedHost();
@@ -43,5 +47,36 @@ public final class PoolSummary {
                     .append(PoolLog.count(violations, "protocol violation"));
         }
         return line.toString();
+    }
+
+    /** Miners shown by name in the summary, fastest first; the rest are counted. */
+    static final int MINERS_NAMED = 5;
+
+    /**
+     * {@code 1m rates: alice 4.1 MH/s, bob 3.9 MH/s (+3 more)}: each miner's decayed 1-minute rate, summed over
+     * its connections, fastest first. Empty while no miner has searched a whole slot.
+     */
+    static String perMiner(PoolSnapshot now) {
+        java.util.Map<String, Double> byName = new java.util.HashMap<>();
+        for (PoolSnapshot.ConnectionView c : now.connections()) {
+            if (c.name() != null && c.hashRate().m1() > 0) {
+                byName.merge(c.name(), c.hashRate().m1(), Double::sum);
+            }
+        }
+        if (byName.isEmpty()) {
+            return "";
+        }
+        java.util.List<java.util.Map.Entry<String, Double>> sorted = new java.util.ArrayList<>(byName.entrySet());
+        sorted.sort(java.util.Map.Entry.<String, Double>comparingByValue().reversed()
+                .thenComparing(java.util.Map.Entry.comparingByKey()));
+        StringBuilder out = new StringBuilder("1m rates: ");
+        for (int i = 0; i < Math.min(MINERS_NAMED, sorted.size()); i++) {
+            out.append(i == 0 ? "" : ", ").append(sorted.get(i).getKey()).append(' ')
+                    .append(PoolLog.hashRate(sorted.get(i).getValue()));
+        }
+        if (sorted.size() > MINERS_NAMED) {
+            out.append(" (+").append(sorted.size() - MINERS_NAMED).append(" more)");
+        }
+        return out.toString();
     }
 }
