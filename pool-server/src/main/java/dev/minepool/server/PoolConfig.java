@@ -24,10 +24,12 @@ import java.time.Duration;
  * @param firstJobNumber   the first job number handed out (tests start near 65535 to cross the wrap)
  * @param transactions     fills the data after the block header
  * @param log              where log lines go
+ * @param http             where the HTTP API and dashboard listen, {@code HOST:PORT}, or {@code off}
  */
 public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSize, int dataSize, Path chainFile,
                          long maxBlocks, int maxClients, int maxClientsPerHost, Duration getWorkTimeout,
-                         Duration summaryInterval, int firstJobNumber, TransactionSource transactions, PoolLog log) {
+                         Duration summaryInterval, int firstJobNumber, TransactionSource transactions, PoolLog log,
+                         String http) {
 
     public static final String DEFAULT_BIND = "0.0.0.0";
     public static final int DEFAULT_ZERO_BITS = 24;
@@ -41,6 +43,9 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
     public static final int DEFAULT_MAX_CLIENTS_PER_HOST = 1_000;
     public static final Duration DEFAULT_GET_WORK_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_SUMMARY_INTERVAL = Duration.ofSeconds(30);
+    /** On, and private: an operator opens it to the network on purpose. */
+    public static final String DEFAULT_HTTP = "127.0.0.1:8080";
+    public static final String HTTP_OFF = "off";
 
     public PoolConfig {
         if (port < 0 || port > 65535) {
@@ -77,6 +82,7 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
         java.util.Objects.requireNonNull(chainFile, "chainFile");
         java.util.Objects.requireNonNull(transactions, "transactions");
         java.util.Objects.requireNonNull(log, "log");
+        httpAddress(http); // throws for a value that is neither off nor HOST:PORT
     }
 
     /** The defaults of the command line, with the chain file in the working directory. */
@@ -84,7 +90,7 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
         return new PoolConfig(DEFAULT_BIND, Protocol.DEFAULT_PORT, DEFAULT_ZERO_BITS, DEFAULT_SLOT_SIZE,
                 Protocol.DEFAULT_DATA_SIZE, Path.of(DEFAULT_CHAIN_FILE), 0, DEFAULT_MAX_CLIENTS,
                 DEFAULT_MAX_CLIENTS_PER_HOST, DEFAULT_GET_WORK_TIMEOUT, DEFAULT_SUMMARY_INTERVAL, 0,
-                TransactionSource.random(), PoolLog.standard());
+                TransactionSource.random(), PoolLog.standard(), DEFAULT_HTTP);
     }
 
     /**
@@ -92,7 +98,8 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
      * milliseconds), the chain in {@code chainFile}, defaults otherwise.
      */
     public static PoolConfig forTest(Path chainFile, int zeroBits) {
-        return defaults().withBind("127.0.0.1").withPort(0).withZeroBits(zeroBits).withChainFile(chainFile);
+        return defaults().withBind("127.0.0.1").withPort(0).withZeroBits(zeroBits).withChainFile(chainFile)
+                .withHttp(HTTP_OFF);
     }
 
     /**
@@ -105,71 +112,112 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
 
     public PoolConfig withBind(String v) {
         return new PoolConfig(v, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withPort(int v) {
         return new PoolConfig(bindAddress, v, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withZeroBits(int v) {
         return new PoolConfig(bindAddress, port, v, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withSlotSize(long v) {
         return new PoolConfig(bindAddress, port, zeroBits, v, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withDataSize(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, v, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withChainFile(Path v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, v, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withMaxBlocks(long v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, v, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withMaxClients(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, v,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withMaxClientsPerHost(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                v, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log);
+                v, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withGetWorkTimeout(Duration v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, v, summaryInterval, firstJobNumber, transactions, log);
+                maxClientsPerHost, v, summaryInterval, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withSummaryInterval(Duration v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, v, firstJobNumber, transactions, log);
+                maxClientsPerHost, getWorkTimeout, v, firstJobNumber, transactions, log, http);
     }
 
     public PoolConfig withFirstJobNumber(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, v, transactions, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, v, transactions, log, http);
     }
 
     public PoolConfig withTransactions(TransactionSource v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, v, log);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, v, log, http);
     }
 
     public PoolConfig withLog(PoolLog v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, v);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, v, http);
+    }
+
+    public PoolConfig withHttp(String v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, v);
+    }
+
+    /**
+     * The HTTP address, or null when it is off.
+     *
+     * @throws IllegalArgumentException for a value that is neither {@code off} nor {@code HOST:PORT}
+     */
+    public java.net.InetSocketAddress httpAddress() {
+        return httpAddress(http);
+    }
+
+    private static java.net.InetSocketAddress httpAddress(String http) {
+        java.util.Objects.requireNonNull(http, "http");
+        if (http.equals(HTTP_OFF)) {
+            return null;
+        }
+        int colon = http.lastIndexOf(':');
+        if (colon <= 0 || colon == http.length() - 1) {
+            throw new IllegalArgumentException("--http '" + http + "' is neither off nor HOST:PORT (such as "
+                    + DEFAULT_HTTP + ", or 0.0.0.0:8080 to open it to the network)");
+        }
+        String host = http.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(http.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--http '" + http + "': the port must be 0..65535 (0 picks a free"
+                    + " one)");
+        }
+        return new java.net.InetSocketAddress(host, port);
     }
 }

@@ -2,6 +2,8 @@ package dev.minepool.server;
 
 import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainFile;
+import dev.minepool.server.http.HttpApi;
+import dev.minepool.server.ledger.Ledger;
 import dev.minepool.server.loop.EventLoop;
 import dev.minepool.server.rules.BlockSink;
 import dev.minepool.server.status.PoolSnapshot;
@@ -44,6 +46,8 @@ public final class PoolServer implements AutoCloseable {
     private EventLoop loop;
     private Thread loopThread;
     private ChainFile chain;
+    private Ledger ledger;
+    private HttpApi http;
 
     public PoolServer(PoolConfig config) {
         this.config = config;
@@ -68,7 +72,9 @@ public final class PoolServer implements AutoCloseable {
         started = true;
         ServerSocketChannel listener = listen();
         try {
+            http = listenHttp();
             chain = ChainFile.open(config.chainFile(), log);
+            ledger = Ledger.load(config.chainFile());
             loop = new EventLoop(config, listener, new BlockSink() {
                 @Override
                 public ChainFile.Tip tip() {
@@ -78,10 +84,14 @@ public final class PoolServer implements AutoCloseable {
                 @Override
                 public void append(Block block) throws IOException {
                     chain.append(block);
+                    ledger.append(block); // after the force: the API shows only blocks that are on disk
                 }
             }, this::published);
         } catch (IOException | RuntimeException e) {
             closeQuietly(listener);
+            if (http != null) {
+                http.close();
+            }
             closeChain();
             throw e;
         }
@@ -93,6 +103,47 @@ public final class PoolServer implements AutoCloseable {
         log.info("listening on " + listeningOn());
         loopThread = new Thread(this::runLoop, "pool-event-loop");
         loopThread.start();
+        if (http != null) {
+            http.start(this::snapshot, (sequence, timeout) -> awaitSnapshot(s -> s.sequence() > sequence, timeout),
+                    ledger, version());
+            log.info("http on " + httpUrl() + " (the dashboard; the API under /api, metrics at /metrics)");
+        }
+    }
+
+    private HttpApi listenHttp() throws IOException {
+        InetSocketAddress address = config.httpAddress();
+        if (address == null) {
+            return null;
+        }
+        if (address.isUnresolved()) {
+            throw new CannotListenException("cannot serve HTTP on " + config.http() + ": '"
+                    + address.getHostString() + "' is not an address or a host name that resolves", null);
+        }
+        try {
+            return HttpApi.bind(address);
+        } catch (IOException e) {
+            String why = PoolLog.reason(e);
+            if (why.contains("Address already in use")) {
+                why += " (another pool's dashboard? --http HOST:0 picks a free port, --http off turns it off)";
+            }
+            throw new CannotListenException("cannot serve HTTP on " + config.http() + ": " + why, e);
+        }
+    }
+
+    /** The dashboard's URL, with the real port; null when HTTP is off. */
+    public String httpUrl() {
+        if (http == null) {
+            return null;
+        }
+        InetSocketAddress a = http.address();
+        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/";
+    }
+
+    /** The version in the jar's manifest, or {@code dev} when run from classes. */
+    static String version() {
+        String v = PoolServer.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
     }
 
     private ServerSocketChannel listen() throws IOException {
@@ -124,6 +175,9 @@ public final class PoolServer implements AutoCloseable {
             loop.run();
         } finally {
             try {
+                if (http != null) {
+                    http.close();
+                }
                 closeChain();
             } finally {
                 failed |= loop.failure() != null;

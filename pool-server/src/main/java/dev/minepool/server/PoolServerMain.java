@@ -38,6 +38,9 @@ public final class PoolServerMain {
               --max-clients-per-host N
                                 connections from one address beyond N get Q and are closed
                                 (default 1000; a swarm load test from one machine needs more)
+              --http HOST:PORT  the dashboard, the JSON API, /api/events and /metrics (default
+                                127.0.0.1:8080, this machine only; port 0 picks a free one;
+                                off turns it off)
               -h, --help        print this help
             """;
 
@@ -182,6 +185,7 @@ public final class PoolServerMain {
                 case "--chain" -> config.withChainFile(Path.of(value));
                 case "--max-blocks" -> config.withMaxBlocks(longValue(name, value, 0, Long.MAX_VALUE));
                 case "--max-clients" -> config.withMaxClients(intValue(name, value, 1, Integer.MAX_VALUE));
+                case "--http" -> config.withHttp(value);
                 case "--max-clients-per-host" ->
                         config.withMaxClientsPerHost(intValue(name, value, 1, Integer.MAX_VALUE));
                 default -> throw new AssertionError(name);
@@ -193,7 +197,7 @@ public final class PoolServerMain {
     private static boolean isOption(String name) {
         return switch (name) {
             case "--port", "--bind", "--bits", "--slot-size", "--data-size", "--chain", "--max-blocks",
-                    "--max-clients", "--max-clients-per-host" -> true;
+                    "--max-clients", "--max-clients-per-host", "--http" -> true;
             default -> false;
         };
     }

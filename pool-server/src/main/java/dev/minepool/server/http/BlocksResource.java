@@ -1,0 +1,70 @@
+package dev.minepool.server.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.minepool.server.ledger.Ledger;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * {@code GET /api/blocks?from=&limit=} (newest first, from a height down) and {@code GET /api/blocks/{height}}
+ * (one block with its job data in hex, enough to re-check its proof: {@code SHA-256(data || nonce)} must have
+ * {@code zeroBits} leading zero bits, and the data starts with the previous block's hash).
+ */
+final class BlocksResource implements Exchanges.Resource {
+    static final String PATH = "/api/blocks";
+    static final int DEFAULT_LIMIT = 20;
+    static final int MAX_LIMIT = 500;
+
+    private final Ledger ledger;
+
+    BlocksResource(Ledger ledger) {
+        this.ledger = ledger;
+    }
+
+    @Override
+    public void get(HttpExchange exchange) throws IOException, Exchanges.HttpError {
+        String path = exchange.getRequestURI().getPath();
+        if (path.equals(PATH) || path.equals(PATH + "/")) {
+            list(exchange);
+            return;
+        }
+        String tail = path.substring(PATH.length() + 1);
+        long height;
+        try {
+            height = Long.parseLong(tail);
+        } catch (NumberFormatException e) {
+            throw new Exchanges.HttpError(400, "a block is named by its height, a whole number, not '"
+                    + Exchanges.shorten(tail) + "'");
+        }
+        Ledger.Entry entry = ledger.block(height);
+        byte[] data = entry == null ? null : ledger.data(height);
+        if (entry == null || data == null) {
+            throw new Exchanges.HttpError(404, "no block at height " + height + " (the chain's tip is block "
+                    + ledger.height() + ")");
+        }
+        Json json = block(new Json(), entry).name("data").value(HexFormat.of().formatHex(data));
+        Exchanges.json(exchange, 200, json.endObject().toString());
+    }
+
+    private void list(HttpExchange exchange) throws IOException, Exchanges.HttpError {
+        Map<String, String> query = Exchanges.query(exchange);
+        long tip = ledger.height();
+        long from = Exchanges.number(query, "from", tip, 1, Long.MAX_VALUE);
+        int limit = (int) Exchanges.number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        Json json = new Json().beginObject().field("tipHeight", tip).name("blocks").beginArray();
+        for (Ledger.Entry entry : ledger.blocksDown(from, limit)) {
+            block(json, entry).endObject();
+        }
+        Exchanges.json(exchange, 200, json.endArray().endObject().toString());
+    }
+
+    /** A block's fields, in an object left open for more. */
+    static Json block(Json json, Ledger.Entry e) {
+        return json.beginObject().field("height", e.height()).field("hash", e.hash())
+                .field("previousHash", e.previousHash()).field("nonce", e.nonce()).field("zeroBits", e.zeroBits())
+                .field("winner", e.winner()).field("foundAt", Instant.ofEpochMilli(e.foundAtMillis()).toString())
+                .field("timeToMineSeconds", e.millisToMine() / 1000.0);
+    }
+}

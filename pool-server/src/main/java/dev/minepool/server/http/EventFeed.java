@@ -1,0 +1,135 @@
+package dev.minepool.server.http;
+
+import dev.minepool.server.status.PoolSnapshot;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns the loop's snapshots into the events of {@code /api/events}, on its own thread: {@code block} for each
+ * new block, {@code miner-joined} when a name gets its first connection and {@code miner-left} when it loses its
+ * last, and {@code stats} every {@link #STATS_EVERY}. Comparing snapshots means that a miner that comes and goes
+ * between two snapshots (250 ms apart at most) is not announced; blocks are never missed, since a snapshot is
+ * published on every one and keeps the last 32.
+ */
+final class EventFeed implements Runnable, AutoCloseable {
+    static final Duration STATS_EVERY = Duration.ofSeconds(2);
+    /** Miners listed in a {@code stats} event, fastest first. */
+    static final int STATS_MINERS = 100;
+
+    private final HttpApi.SnapshotSource source;
+    private final EventHub hub;
+    private final MinersResource miners;
+    private final dev.minepool.server.ledger.Ledger ledger;
+    private final Thread thread = new Thread(this, "http-event-feed");
+    private volatile boolean stopped;
+
+    EventFeed(HttpApi.SnapshotSource source, EventHub hub, MinersResource miners, dev.minepool.server.ledger.Ledger ledger) {
+        this.source = source;
+        this.hub = hub;
+        this.miners = miners;
+        this.ledger = ledger;
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    @Override
+    public void run() {
+        long sequence = -1;
+        long lastBlock = -1;
+        Map<String, Integer> names = null;
+        long nextStats = 0;
+        try {
+            while (!stopped) {
+                PoolSnapshot s = source.await(sequence, STATS_EVERY);
+                if (s == null) {
+                    continue;
+                }
+                sequence = s.sequence();
+                if (lastBlock < 0) {
+                    lastBlock = s.tipHeight();
+                }
+                List<PoolSnapshot.BlockView> blocks = s.blocks();
+                for (int i = blocks.size() - 1; i >= 0; i--) {
+                    PoolSnapshot.BlockView b = blocks.get(i);
+                    if (b.height() > lastBlock) {
+                        hub.publish("block", block(b));
+                        lastBlock = b.height();
+                    }
+                }
+                Map<String, Integer> now = connectionsByName(s);
+                if (names != null) {
+                    for (Map.Entry<String, Integer> e : now.entrySet()) {
+                        if (!names.containsKey(e.getKey())) {
+                            hub.publish("miner-joined", new Json().beginObject().field("name", e.getKey())
+                                    .field("connections", e.getValue()).endObject().toString());
+                        }
+                    }
+                    for (String name : names.keySet()) {
+                        if (!now.containsKey(name)) {
+                            hub.publish("miner-left", new Json().beginObject().field("name", name).endObject()
+                                    .toString());
+                        }
+                    }
+                }
+                names = now;
+                String stats = stats(s);
+                hub.greeting(EventHub.frame("stats", stats));
+                if (System.nanoTime() - nextStats >= 0 || s.stopped()) {
+                    hub.publish("stats", stats);
+                    nextStats = System.nanoTime() + STATS_EVERY.toNanos();
+                }
+                if (s.stopped()) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Map<String, Integer> connectionsByName(PoolSnapshot s) {
+        Map<String, Integer> names = new HashMap<>();
+        for (PoolSnapshot.ConnectionView c : s.connections()) {
+            if (c.name() != null) {
+                names.merge(c.name(), 1, Integer::sum);
+            }
+        }
+        return names;
+    }
+
+    static String block(PoolSnapshot.BlockView b) {
+        return new Json().beginObject().field("height", b.height()).field("hash", b.hash())
+                .field("previousHash", b.previousHash()).field("nonce", b.nonce()).field("zeroBits", b.zeroBits())
+                .field("winner", b.winner()).field("foundAt", Instant.ofEpochMilli(b.foundAtMillis()).toString())
+                .field("timeToMineSeconds", b.millisToMine() / 1000.0).endObject().toString();
+    }
+
+    private String stats(PoolSnapshot s) {
+        List<MinersResource.Row> rows = miners.rows(s);
+        Json json = new Json().beginObject().field("at", Instant.ofEpochMilli(s.takenAtMillis()).toString())
+                .field("height", s.tipHeight()).field("tipHash", s.tipHash()).field("zeroBits", s.zeroBits())
+                .field("minersConnected", rows.size()).field("connections", s.connections().size())
+                .field("blocksThisRun", s.blocksThisRun());
+        Shapes.rates(json.name("hashRate"), s.hashRate());
+        json.name("miners").beginArray();
+        for (int i = 0; i < Math.min(STATS_MINERS, rows.size()); i++) {
+            MinersResource.Row row = rows.get(i);
+            json.beginObject().field("name", row.name()).field("connections", row.connections())
+                    .field("hashRate1m", row.rate1m()).field("hashRate5m", row.rate5m())
+                    .field("blocksWon", row.blocksWon()).field("balance", ledger.balance(row.name())).endObject();
+        }
+        return json.endArray().endObject().toString();
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,97 @@
+package dev.minepool.server.http;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.minepool.server.ledger.Ledger;
+import dev.minepool.server.status.PoolSnapshot;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The pool's HTTP side: the JSON API, {@code /metrics}, {@code /api/events} and the dashboard, on the JDK's
+ * {@code com.sun.net.httpserver}. It reads only the loop's published {@link PoolSnapshot}s and the {@link Ledger},
+ * on its own threads, so no request can hold or slow the event loop.
+ *
+ * <pre>
+ *   GET /                    the dashboard
+ *   GET /api/pool            the pool: tip, difficulty, miners, hash rate, uptime, version
+ *   GET /api/miners          connected miners by name, fastest first (?offset=&amp;limit=)
+ *   GET /api/blocks          blocks, newest first (?from=&amp;limit=); /api/blocks/{height}: one, with its data
+ *   GET /api/balances        coins per miner name, from the chain
+ *   GET /api/events          Server-Sent Events: block, miner-joined, miner-left, stats
+ *   GET /metrics             Prometheus text format
+ * </pre>
+ */
+public final class HttpApi implements AutoCloseable {
+    /** Waits for a snapshot newer than {@code sequence}; null on timeout. */
+    @FunctionalInterface
+    public interface SnapshotSource {
+        PoolSnapshot await(long sequence, java.time.Duration timeout) throws InterruptedException;
+    }
+
+    /** Request threads; an event stream has a thread of its own and does not take one of these. */
+    private static final int THREADS = 4;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private EventHub hub;
+    private EventFeed feed;
+
+    private HttpApi(HttpServer server) {
+        this.server = server;
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Binds now (so that a port in use is found before anything else starts); {@link #start} serves. */
+    public static HttpApi bind(InetSocketAddress address) throws IOException {
+        return new HttpApi(HttpServer.create(address, 128));
+    }
+
+    /** The address it listens on, with the real port when bound to port 0. */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    public void start(Supplier<PoolSnapshot> snapshots, SnapshotSource source, Ledger ledger,
+                      String version) {
+        MinersResource miners = new MinersResource(snapshots, ledger);
+        hub = new EventHub();
+        feed = new EventFeed(source, hub, miners, ledger);
+        server.createContext("/", Exchanges.handler(new DashboardResource()));
+        server.createContext("/api/", Exchanges.handler(exchange -> {
+            throw new Exchanges.HttpError(404, "no such endpoint: " + Exchanges.shorten(exchange.getRequestURI()
+                    .getPath()) + " (there are /api/pool, /api/miners, /api/blocks, /api/balances, /api/events)");
+        }));
+        server.createContext("/api/pool", Exchanges.handler(Exchanges.exact("/api/pool",
+                new PoolResource(snapshots, ledger, version))));
+        server.createContext("/api/miners", Exchanges.handler(Exchanges.exact("/api/miners", miners)));
+        server.createContext(BlocksResource.PATH, Exchanges.handler(new BlocksResource(ledger)));
+        server.createContext("/api/balances", Exchanges.handler(Exchanges.exact("/api/balances",
+                new BalancesResource(ledger))));
+        server.createContext("/api/events", hub);
+        server.createContext("/metrics", Exchanges.handler(Exchanges.exact("/metrics", new MetricsResource(snapshots))));
+        server.setExecutor(executor);
+        server.start();
+        feed.start();
+    }
+
+    @Override
+    public void close() {
+        if (feed != null) {
+            feed.close();
+        }
+        if (hub != null) {
+            hub.close();
+        }
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

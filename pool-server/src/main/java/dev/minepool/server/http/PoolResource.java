@@ -1,0 +1,51 @@
+package dev.minepool.server.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.minepool.server.ledger.Ledger;
+import dev.minepool.server.status.PoolSnapshot;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/** {@code GET /api/pool}: the chain's tip, the difficulty, who is connected, the hash rate, uptime and version. */
+final class PoolResource implements Exchanges.Resource {
+    private final Supplier<PoolSnapshot> snapshots;
+    private final Ledger ledger;
+    private final String version;
+
+    PoolResource(Supplier<PoolSnapshot> snapshots, Ledger ledger, String version) {
+        this.snapshots = snapshots;
+        this.ledger = ledger;
+        this.version = version;
+    }
+
+    @Override
+    public void get(HttpExchange exchange) throws IOException, Exchanges.HttpError {
+        PoolSnapshot s = Shapes.require(snapshots);
+        Set<String> names = new HashSet<>();
+        for (PoolSnapshot.ConnectionView c : s.connections()) {
+            if (c.name() != null) {
+                names.add(c.name());
+            }
+        }
+        Json json = new Json().beginObject()
+                .field("height", s.tipHeight())
+                .field("tipHash", s.tipHash())
+                .field("miningHeight", s.height())
+                .field("zeroBits", s.zeroBits())
+                .name("targetBlockTimeSeconds").nullValue()
+                .field("slotSize", s.slotSize())
+                .field("minersConnected", names.size())
+                .field("connections", s.connections().size());
+        Shapes.rates(json.name("hashRate"), s.hashRate());
+        json.field("blocksFound", ledger.height())
+                .field("blocksThisRun", s.blocksThisRun())
+                .field("startedAt", Instant.ofEpochMilli(s.startedAtMillis()).toString())
+                .field("uptimeSeconds", (s.takenAtMillis() - s.startedAtMillis()) / 1000.0)
+                .field("version", version)
+                .endObject();
+        Exchanges.json(exchange, 200, json.toString());
+    }
+}
