@@ -24,11 +24,21 @@ final class EventHub implements HttpHandler, AutoCloseable {
     /** A comment line this often keeps proxies from timing the stream out and finds readers that are gone. */
     private static final long KEEP_ALIVE_SECONDS = 15;
 
+    private final int queueLimit;
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
     private final AtomicLong nextId = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private volatile String greeting = "";
     private volatile boolean closed;
+
+    EventHub() {
+        this(QUEUE_LIMIT);
+    }
+
+    /** @param queueLimit events that may wait for one reader before it is dropped */
+    EventHub(int queueLimit) {
+        this.queueLimit = queueLimit;
+    }
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
@@ -95,7 +105,7 @@ final class EventHub implements HttpHandler, AutoCloseable {
 
     private final class Client implements Runnable {
         final HttpExchange exchange;
-        final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE_LIMIT);
+        final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(queueLimit);
         final Thread writer;
         private volatile boolean gone;
 

@@ -1,0 +1,185 @@
+package dev.minepool.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.minepool.protocol.Message;
+import dev.minepool.protocol.ProofOfWork;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The JSON API through real HTTP, against a real pool with hand-written miners on real sockets. */
+@Timeout(60) // a hang guard only
+class HttpApiTest {
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    final CapturingLog log = new CapturingLog();
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(WAIT).build();
+    PoolServer pool;
+    String base;
+
+    @BeforeEach
+    void start() throws Exception {
+        pool = new PoolServer(PoolConfig.forTest(dir.resolve("chain.dat"), 10).withLog(log).withHttp("127.0.0.1:0"));
+        pool.start();
+        base = pool.httpUrl();
+        assertThat(log.await("http on " + base, WAIT)).as("the startup line names the URL").isNotNull();
+    }
+
+    @AfterEach
+    void stop() {
+        pool.close();
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + path.substring(1))).timeout(WAIT).GET().build());
+    }
+
+    HttpResponse<String> send(HttpRequest request) throws Exception {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Mines one block as {@code name}; returns the task it was mined from. */
+    Message.Task mine(TestMiner miner, String name) throws Exception {
+        Message.Task task = miner.getWork(name);
+        miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
+        assertThat(miner.read()).isEqualTo(new Message.Accepted(task.job()));
+        return task;
+    }
+
+    static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\":(\"[^\"]*\"|[^,}\\]]*)").matcher(json);
+        assertThat(m.find()).as("field %s in %s", name, json).isTrue();
+        String v = m.group(1);
+        return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
+    }
+
+    @Test
+    void poolMinersBlocksAndBalancesDescribeTheChainAndWhoIsMining() throws Exception {
+        try (TestMiner alice = new TestMiner(pool.port()); TestMiner bob = new TestMiner(pool.port())) {
+            Message.Task task = mine(alice, "alice");
+            bob.getWork("bob");
+            assertThat(pool.awaitSnapshot(s -> s.tipHeight() == 1 && s.connections().size() == 2
+                    && s.connections().stream().allMatch(c -> c.name() != null), WAIT)).isNotNull();
+
+            HttpResponse<String> poolResponse = get("/api/pool");
+            assertThat(poolResponse.statusCode()).isEqualTo(200);
+            assertThat(poolResponse.headers().firstValue("content-type")).hasValue("application/json; charset=utf-8");
+            String p = poolResponse.body();
+            assertThat(field(p, "height")).isEqualTo("1");
+            assertThat(field(p, "miningHeight")).isEqualTo("2");
+            assertThat(field(p, "zeroBits")).isEqualTo("10");
+            assertThat(field(p, "minersConnected")).isEqualTo("2");
+            assertThat(field(p, "blocksFound")).isEqualTo("1");
+            assertThat(field(p, "tipHash")).isEqualTo(pool.snapshot().tipHash());
+            assertThat(p).contains("\"hashRate\":{\"1m\":", "\"uptimeSeconds\":", "\"version\":\"");
+
+            String miners = get("/api/miners").body();
+            assertThat(field(miners, "total")).isEqualTo("2");
+            assertThat(miners).contains("\"name\":\"alice\"", "\"name\":\"bob\"", "\"balance\":1", "\"blocksWon\":1");
+
+            String list = get("/api/blocks").body();
+            assertThat(field(list, "tipHeight")).isEqualTo("1");
+            assertThat(field(list, "winner")).isEqualTo("alice");
+
+            String one = get("/api/blocks/1").body();
+            byte[] data = HexFormat.of().parseHex(field(one, "data"));
+            long nonce = Long.parseLong(field(one, "nonce"));
+            assertThat(data).as("the data the miner was sent").isEqualTo(task.data());
+            byte[] hash = ProofOfWork.hash(data, nonce);
+            assertThat(HexFormat.of().formatHex(hash)).as("anyone can re-check the proof").isEqualTo(field(one, "hash"));
+            assertThat(ProofOfWork.meets(hash, Integer.parseInt(field(one, "zeroBits")))).isTrue();
+            assertThat(HexFormat.of().formatHex(data, 0, 32)).isEqualTo(field(one, "previousHash"));
+
+            assertThat(get("/api/balances").body()).isEqualTo("{\"height\":1,\"balances\":{\"alice\":1}}");
+        }
+    }
+
+    @Test
+    void minersArePagedFastestFirst() throws Exception {
+        TestMiner[] miners = new TestMiner[5];
+        try {
+            for (int i = 0; i < miners.length; i++) {
+                miners[i] = new TestMiner(pool.port());
+                miners[i].getWork("m" + i);
+            }
+            assertThat(pool.awaitSnapshot(s -> s.connections().size() == 5 && s.connections().stream()
+                    .allMatch(c -> c.name() != null), WAIT)).isNotNull();
+            String page = get("/api/miners?offset=1&limit=2").body();
+            assertThat(field(page, "total")).isEqualTo("5");
+            assertThat(page.split("\"name\":", -1)).as("two miners on the page").hasSize(3);
+            String all = get("/api/miners?limit=1000").body();
+            assertThat(all.split("\"name\":", -1)).hasSize(6);
+        } finally {
+            for (TestMiner m : miners) {
+                if (m != null) {
+                    m.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void badRequestsGetJsonErrorsThatSayWhatIsWrong() throws Exception {
+        HttpResponse<String> r = get("/api/blocks/99");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.body()).isEqualTo("{\"error\":\"no block at height 99 (the chain's tip is block 0)\"}");
+        r = get("/api/blocks/x");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("a whole number");
+        r = get("/api/miners?limit=abc");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo("{\"error\":\"limit must be a whole number from 1 to 1000, not 'abc'\"}");
+        r = get("/api/miners?offset=-1");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("offset must be from 0");
+        r = get("/api/blocks?from=0");
+        assertThat(r.statusCode()).isEqualTo(400);
+        r = get("/api/nothing");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.body()).startsWith("{\"error\":\"no such endpoint: /api/nothing");
+        r = get("/api/pool/extra");
+        assertThat(r.statusCode()).isEqualTo(404);
+        r = send(HttpRequest.newBuilder(URI.create(base + "api/pool")).POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build());
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.headers().firstValue("allow")).hasValue("GET, HEAD");
+        assertThat(r.body()).doesNotContain("Exception").contains("use GET");
+    }
+
+    @Test
+    void aNameIsEscapedInJsonSoItCannotBecomeMarkup() throws Exception {
+        try (TestMiner miner = new TestMiner(pool.port())) {
+            mine(miner, "<b>x</b>\"&");
+            assertThat(pool.awaitSnapshot(s -> s.tipHeight() == 1, WAIT)).isNotNull();
+            String balances = get("/api/balances").body();
+            assertThat(balances).contains("\"\\u003cb\\u003ex\\u003c/b\\u003e\\\"\\u0026\":1").doesNotContain("<b>");
+        }
+    }
+
+    @Test
+    void theDashboardIsOneSelfContainedPageWithAStrictPolicy() throws Exception {
+        HttpResponse<String> page = get("/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
+        assertThat(page.headers().firstValue("content-security-policy")).get().asString()
+                .contains("default-src 'none'", "script-src 'sha256-").doesNotContain("unsafe-inline");
+        assertThat(page.body()).as("nothing loaded from elsewhere, no markup built from strings")
+                .contains("new EventSource(\"/api/events\")")
+                .doesNotContain("src=\"http", "href=\"http", "<link", "<script src", "innerHTML", "insertAdjacentHTML");
+    }
+}
