@@ -53,7 +53,7 @@ class PoolProcessTest {
     private int startPool(Path jar) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString(), "--bind", "127.0.0.1", "--port", "0", "--bits", "8",
-                "--chain", dir.resolve("chain.dat").toString()).redirectErrorStream(true);
+                "--chain", dir.resolve("chain.dat").toString(), "--http", "127.0.0.1:0").redirectErrorStream(true);
         pool = builder.start();
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(pool.getInputStream(),

@@ -56,4 +56,31 @@ class PoolServerStartupTest {
         assertThat(o.err()).startsWith("pool-server: --max-clients-per-host 0 must be at least 1");
         assertThat(run("--help").out()).contains("--max-clients-per-host N");
     }
+
+    @Test
+    void anHttpPortInUseExitsTwoWithOneSentenceAndNoChainFile() throws Exception {
+        Path chain = dir.resolve("chain.dat");
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            String http = "127.0.0.1:" + taken.getLocalPort();
+            PoolServerMainTest.Outcome o = run("--bind", "127.0.0.1", "--port", "0", "--http", http, "--chain",
+                    chain.toString());
+            assertThat(o.status()).isEqualTo(2);
+            assertThat(o.err().lines()).hasSize(1).first().asString()
+                    .startsWith("pool-server: cannot serve HTTP on " + http + ": Address already in use")
+                    .contains("--http off turns it off");
+        }
+        assertThat(chain).as("no chain file left behind").doesNotExist();
+    }
+
+    @Test
+    void httpIsOnAndPrivateByDefaultAndCanBeTurnedOff() throws Exception {
+        assertThat(PoolConfig.defaults().http()).isEqualTo("127.0.0.1:8080");
+        assertThat(PoolServerMain.parse(new String[] {"--http", "off"}).httpAddress()).isNull();
+        assertThat(PoolServerMain.parse(new String[] {"--http", "0.0.0.0:0"}).httpAddress().getPort()).isZero();
+        PoolServerMainTest.Outcome o = run("--http", "8080");
+        assertThat(o.status()).isEqualTo(2);
+        assertThat(o.err()).startsWith("pool-server: --http '8080' is neither off nor HOST:PORT");
+        assertThat(run("--help").out()).contains("--http HOST:PORT");
+    }
 }
