@@ -171,6 +171,79 @@ local function is_utf8(s)
     return true
 end
 
+-- The code points of a string already known to be well-formed UTF-8.
+local function code_points(s)
+    local cps, i, n = {}, 1, #s
+    while i <= n do
+        local c = s:byte(i)
+        local extra = c < 0x80 and 0 or c < 0xE0 and 1 or c < 0xF0 and 2 or 3
+        local cp = c % ({ 0x80, 0x20, 0x10, 0x08 })[extra + 1] -- the lead byte's payload bits, in integers
+        for k = 1, extra do
+            cp = cp * 64 + (s:byte(i + k) - 0x80)
+        end
+        cps[#cps + 1] = cp
+        i = i + extra + 1
+    end
+    return cps
+end
+
+-- Version 2's name rules (PROTOCOL.md, "Miner names"), as MinerName.java checks them, with small tables in
+-- place of the JDK's Unicode database. Ranges of code points, inclusive.
+local function in_ranges(cp, ranges)
+    for _, r in ipairs(ranges) do
+        if cp >= r[1] and cp <= r[2] then
+            return true
+        end
+    end
+    return false
+end
+
+-- General category Cc: C0, DEL and C1.
+local CONTROL = { { 0x00, 0x1F }, { 0x7F, 0x9F } }
+-- General category Cf, the format characters, as of Unicode 15: the byte order mark U+FEFF, the zero-width
+-- space, joiners and direction marks U+200B-U+200F, the bidi embeddings and overrides U+202A-U+202E and
+-- isolates U+2066-U+2069, the invisible operators U+2060-U+2064, and the rarer rest. A JDK on an older
+-- Unicode may not know the newest of them (U+0890, U+0891, U+1343F...); the dissector flags them anyway.
+local FORMAT = {
+    { 0x00AD, 0x00AD }, { 0x0600, 0x0605 }, { 0x061C, 0x061C }, { 0x06DD, 0x06DD }, { 0x070F, 0x070F },
+    { 0x0890, 0x0891 }, { 0x08E2, 0x08E2 }, { 0x180E, 0x180E }, { 0x200B, 0x200F }, { 0x202A, 0x202E },
+    { 0x2060, 0x2064 }, { 0x2066, 0x206F }, { 0xFEFF, 0xFEFF }, { 0xFFF9, 0xFFFB }, { 0x110BD, 0x110BD },
+    { 0x110CD, 0x110CD }, { 0x13430, 0x1343F }, { 0x1BCA0, 0x1BCA3 }, { 0x1D173, 0x1D17A },
+    { 0xE0001, 0xE0001 }, { 0xE0020, 0xE007F },
+}
+-- General categories Zl and Zp.
+local SEPARATOR = { { 0x2028, 0x2029 } }
+-- Unicode White_Space that is not already a control character: the space separators (Zs), which is what
+-- MinerName.java's Character.isWhitespace || Character.isSpaceChar adds up to past the controls.
+local WHITE_SPACE = {
+    { 0x0020, 0x0020 }, { 0x00A0, 0x00A0 }, { 0x1680, 0x1680 }, { 0x2000, 0x200A }, { 0x202F, 0x202F },
+    { 0x205F, 0x205F }, { 0x3000, 0x3000 },
+}
+
+-- Why a well-formed UTF-8 name breaks the rules, in MinerName.java's words, or nil. NFC (rule 2) is not
+-- checked: telling whether a string is in Normalization Form C needs Unicode's composition and combining-class
+-- tables, too big to carry in this script, so a name such as "zoe" + U+0308 passes here and only the pool
+-- (with the JDK's Normalizer) refuses it.
+local function name_rule_broken(name)
+    local cps = code_points(name)
+    for _, cp in ipairs(cps) do
+        local u = string.format("U+%04X", cp)
+        if in_ranges(cp, CONTROL) then
+            return "contains a control character (" .. u .. ")"
+        elseif in_ranges(cp, FORMAT) then
+            return "contains an invisible format character (" .. u .. ")"
+        elseif in_ranges(cp, SEPARATOR) then
+            return "contains a line or paragraph separator (" .. u .. ")"
+        end
+    end
+    for _, cp in ipairs({ cps[1], cps[#cps] }) do
+        if in_ranges(cp, WHITE_SPACE) then
+            return string.format("begins or ends with white space (U+%04X)", cp)
+        end
+    end
+    return nil
+end
+
 -- The pool's port for this packet: the port the TCP dissector matched us on (the preference, or a Decode
 -- As entry), else the preference.
 local function pool_port(pinfo)
@@ -213,6 +286,11 @@ local function dissect_name(tvb, tree, offset)
         item:add_proto_expert_info(e.bad_name, "G carries a miner name with a 0x00 byte inside it")
     elseif not is_utf8(name) then
         item:add_proto_expert_info(e.bad_name, "G carries a miner name that is not valid UTF-8")
+    else
+        local broken = name_rule_broken(name)
+        if broken then
+            item:add_proto_expert_info(e.bad_name, "G carries a miner name that " .. broken)
+        end
     end
     return name
 end

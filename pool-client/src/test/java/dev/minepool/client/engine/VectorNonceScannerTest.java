@@ -148,14 +148,27 @@ class VectorNonceScannerTest {
         assertThat(assertSameHitsAsDigest(workedVectorData(), new NonceRange(first, end), zeroBits)).isNotEmpty();
     }
 
-    @Test
-    void beyondThirtyTwoZeroBitsNothingIsFoundInASmallRangeAndEveryNonceIsCounted() {
-        // A nonce with 33 zero bits takes ~2^33 hashes to find; what a test can check is that the first-word
-        // candidates (zero first words are ~1 in 2^32 here too) are not taken for hits, and the count is exact.
-        NonceScanner scanner = VectorNonceScanner.of(workedVectorData());
-        assertThat(scanner.scan(new NonceRange(3, 3 + 50_001), 33, () -> false)).isEqualTo(NonceScanner.NOT_FOUND);
-        assertThat(scanner.scan(new NonceRange(0, 50_000), 255, () -> false)).isEqualTo(NonceScanner.NOT_FOUND);
-        assertThat(scanner.hashes()).isEqualTo(100_001);
+    /**
+     * Past 32 zero bits a zero first hash word only makes a candidate, which the full count decides. The nonce
+     * of NonceScannerTest whose hash has exactly 37 zero bits is a hit at 33 to 37 bits, and not at 38 or more.
+     * Its data is 64 bytes, so the nonce is in the last block's word 0 and this is the vector scanner itself.
+     */
+    @ParameterizedTest(name = "{0} zero bits: found = {1}")
+    @CsvSource({"32, true", "33, true", "37, true", "38, false", "40, false", "255, false"})
+    void beyondThirtyTwoZeroBitsTheWholeHashDecides(int zeroBits, boolean found) {
+        NonceScanner scanner = VectorNonceScanner.of(NonceScannerTest.dataOfTheNonceWith37ZeroBits());
+        assertThat(scanner).isInstanceOf(VectorNonceScanner.class);
+        long nonce = NonceScannerTest.NONCE_WITH_37_ZERO_BITS;
+        // unaligned on both sides, so the hit sits in the middle of a vector and lanes past the end are hashed
+        NonceRange range = new NonceRange(nonce - 50_003, nonce + 50_001);
+        long result = scanner.scan(range, zeroBits, () -> false);
+        if (found) {
+            assertThat(result).as("the nonce with 37 zero bits, asked for %d", zeroBits).isEqualTo(nonce);
+            assertThat(scanner.hashes()).as("nonces up to and including the hit").isEqualTo(50_004);
+        } else {
+            assertThat(result).as("37 zero bits do not make a hit at %d", zeroBits).isEqualTo(NonceScanner.NOT_FOUND);
+            assertThat(scanner.hashes()).as("every nonce of the range").isEqualTo(100_004);
+        }
     }
 
     @Test

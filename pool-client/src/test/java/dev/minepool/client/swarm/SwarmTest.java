@@ -9,7 +9,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,12 +104,14 @@ class SwarmTest {
 
     @Test
     void aPoolThatIsNotThereIsAConnectErrorPerSession() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            port = probe.getLocalPort(); // free once closed: nothing listens there
+        // A client socket bound to a port and never connected holds that port without listening on it: connects to
+        // it are refused, and no other test or process can take it while the socket is open. (Binding a server
+        // socket to port 0 and closing it frees the number for anyone to reuse before the swarm connects.)
+        int code;
+        try (Socket holder = new Socket()) {
+            holder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            code = command("--connections", "5", "--host", "127.0.0.1", "--port", String.valueOf(holder.getLocalPort()));
         }
-        int code = command("--connections", "5", "--host", "127.0.0.1", "--port", String.valueOf(port));
         assertThat(code).isEqualTo(SwarmCommand.EXIT_ERRORS);
         assertThat(output())
                 .contains("0 of 5 connected")

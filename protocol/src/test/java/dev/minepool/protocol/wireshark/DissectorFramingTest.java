@@ -1,9 +1,11 @@
 package dev.minepool.protocol.wireshark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.Message;
+import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.Protocol;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Framing over TCP, from captures written with exact segment boundaries: several messages in one segment,
@@ -187,6 +191,81 @@ class DissectorFramingTest {
                 "[minepool.bad_name: G carries an empty miner name]",
                 "[minepool.bad_name: G carries a miner name with a 0x00 byte inside it]",
                 "[minepool.bad_name: G carries a miner name that is not valid UTF-8]");
+    }
+
+    /**
+     * Version 2's rules (PROTOCOL.md, "Miner names"), each name in the G as the pool would receive it: the
+     * dissector says which rule it breaks, in MinerName's words, and passes names that keep them. NFC is the
+     * one rule it cannot check (no Unicode tables in the script): "zoe" + U+0308 is shown without a warning.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            616c690a6365   | contains a control character (U+000A)
+            6109           | contains a control character (U+0009)
+            1b5b324a       | contains a control character (U+001B)
+            617f62         | contains a control character (U+007F)
+            61c28562       | contains a control character (U+0085)
+            61c29f         | contains a control character (U+009F)
+            efbbbf616c6963 | contains an invisible format character (U+FEFF)
+            61e2808b62     | contains an invisible format character (U+200B)
+            61e2808f62     | contains an invisible format character (U+200F)
+            61e280ae62     | contains an invisible format character (U+202E)
+            61e281a062     | contains an invisible format character (U+2060)
+            61e281a462     | contains an invisible format character (U+2064)
+            61e281a662     | contains an invisible format character (U+2066)
+            61e281a962     | contains an invisible format character (U+2069)
+            61e280a862     | contains a line or paragraph separator (U+2028)
+            61e280a962     | contains a line or paragraph separator (U+2029)
+            616c69636520   | begins or ends with white space (U+0020)
+            20616c696365   | begins or ends with white space (U+0020)
+            c2a0626f62     | begins or ends with white space (U+00A0)
+            626f62e38080   | begins or ends with white space (U+3000)
+            """)
+    void warnsWhichVersion2NameRuleANameBreaks(String nameHex, String rule) throws Exception {
+        byte[] name = HEX.parseHex(nameHex);
+        assertThatThrownBy(() -> MinerName.parse(name)).as("the codec refuses %s too", nameHex)
+                .isInstanceOf(MinerName.InvalidNameException.class);
+        byte[] getWork = Arrays.copyOf(new byte[] {'G'}, 11);
+        System.arraycopy(name, 0, getWork, 1, name.length);
+
+        List<DecodedMessage> messages = decode(new SyntheticTcpSession(MINER_PORT, POOL_PORT).fromMiner(getWork),
+                "name-" + nameHex);
+
+        assertThat(messages).singleElement().satisfies(m -> {
+            assertThat(m.type()).isEqualTo("G");
+            assertThat(m.experts()).as("expert info on the G with name bytes %s", nameHex)
+                    .containsExactly("minepool.bad_name: G carries a miner name that " + rule);
+        });
+    }
+
+    /** Valid names pass quietly, and so does the one rule the dissector cannot check: NFC. */
+    @ParameterizedTest(name = "{0}: valid for the codec: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            616c696365             | true
+            7a6fc3ab               | true
+            626f6220736d697468     | true
+            e79fbfe5b7a5           | true
+            30313233343536373839   | true
+            7a6f65cc88             | false
+            """)
+    void passesNamesThatKeepTheRulesItCanCheck(String nameHex, boolean validForTheCodec) throws Exception {
+        byte[] name = HEX.parseHex(nameHex);
+        if (validForTheCodec) {
+            assertThat(MinerName.parse(name).utf8()).isEqualTo(name);
+        } else {
+            assertThatThrownBy(() -> MinerName.parse(name)).as("zoe + U+0308 is not NFC")
+                    .hasMessageContaining("Normalization Form C");
+        }
+        byte[] getWork = Arrays.copyOf(new byte[] {'G'}, 11);
+        System.arraycopy(name, 0, getWork, 1, name.length);
+
+        List<DecodedMessage> messages = decode(new SyntheticTcpSession(MINER_PORT, POOL_PORT).fromMiner(getWork),
+                "name-" + nameHex);
+
+        assertThat(messages).singleElement().satisfies(m -> {
+            assertThat(m.text("name")).isEqualTo(new String(name, StandardCharsets.UTF_8));
+            assertThat(m.experts()).as("expert info on the G with name bytes %s", nameHex).isEmpty();
+        });
     }
 
     @Test

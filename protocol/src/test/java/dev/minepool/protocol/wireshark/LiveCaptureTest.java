@@ -18,8 +18,10 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,9 +103,47 @@ class LiveCaptureTest {
         assertThat(messages.get(7).number("job")).as("R names the job of the wrong S")
                 .isEqualTo(wrongSubmit.number("job"));
 
+        assertSplitAndCoalescedOnTheWire(capture, poolPort);
+
         assertThat(Tshark.decode(capture, Tshark.decodeAs(poolPort))).as("the same through Decode As")
                 .extracting(DecodedMessage::summary)
                 .containsExactlyElementsOf(messages.stream().map(DecodedMessage::summary).toList());
+    }
+
+    /**
+     * What the session claims to produce is really in the capture, so a sender that stopped splitting or
+     * coalescing (or a TCP stack that merged the split writes) fails here rather than passing untested: segments
+     * that each carry several whole messages and nothing else, and messages the dissector reassembled from
+     * several segments, each of which held only part of it.
+     */
+    private static void assertSplitAndCoalescedOnTheWire(Path capture, int poolPort) throws IOException {
+        List<Tshark.Segment> segments = Tshark.segments(capture, Tshark.poolPort(poolPort));
+        Map<Integer, Tshark.Segment> byFrame = new HashMap<>();
+        segments.forEach(segment -> byFrame.put(segment.frame(), segment));
+
+        List<List<String>> coalesced = segments.stream()
+                .filter(s -> s.reassembledFrom().isEmpty() && s.types().size() >= 2)
+                .peek(s -> assertThat(s.messageLengths().stream().mapToInt(Integer::intValue).sum())
+                        .as("frame %d's %s fill its %d TCP bytes exactly", s.frame(), s.types(), s.tcpLength())
+                        .isEqualTo(s.tcpLength()))
+                .map(Tshark.Segment::types).toList();
+        assertThat(coalesced).as("segments carrying two or more whole messages")
+                .containsExactly(List.of("A", "T"), List.of("S", "G"), List.of("R", "I", "Q"));
+
+        List<Tshark.Segment> reassembled = segments.stream().filter(s -> s.reassembledFrom().size() >= 2).toList();
+        assertThat(reassembled).as("messages reassembled from several segments").extracting(Tshark.Segment::types)
+                .containsExactly(List.of("G"), List.of("T"));
+        for (Tshark.Segment whole : reassembled) {
+            int length = whole.messageLengths().get(0);
+            List<Integer> parts = whole.reassembledFrom().stream().map(frame -> byFrame.get(frame).tcpLength())
+                    .toList();
+            assertThat(parts).as("TCP lengths of the segments of the %s in frame %d", whole.types(), whole.frame())
+                    .allSatisfy(part -> assertThat(part).isBetween(1, length - 1));
+            assertThat(parts.stream().mapToInt(Integer::intValue).sum()).as("they add up to the message")
+                    .isEqualTo(length);
+        }
+        assertThat(reassembled).extracting(s -> s.reassembledFrom().size()).as("segments per split message")
+                .containsExactly(2, 3);
     }
 
     /**

@@ -136,6 +136,56 @@ public final class Tshark {
         return info;
     }
 
+    /**
+     * One TCP segment of a capture as tshark saw it: its payload length, the minepool messages the dissector
+     * shows in it, and, when it completes a message reassembled from several segments, their frame numbers.
+     */
+    public record Segment(int frame, int srcPort, int tcpLength, List<Integer> reassembledFrom, List<String> types,
+            List<Integer> dataLengths) {
+        /** The wire length of each message shown in this segment, from its type byte and a T's data length. */
+        public List<Integer> messageLengths() {
+            List<Integer> lengths = new ArrayList<>();
+            int task = 0;
+            for (String type : types) {
+                lengths.add(switch (type) {
+                    case "G" -> 11;
+                    case "T" -> 12 + dataLengths.get(task++);
+                    case "S" -> 7;
+                    case "A", "I", "R" -> 3;
+                    case "Q" -> 2;
+                    default -> throw new IllegalStateException("no length for a message of type " + type);
+                });
+            }
+            return lengths;
+        }
+    }
+
+    /** Every TCP segment of the capture (frames without TCP are left out), in order. */
+    public static List<Segment> segments(Path capture, List<String> options) throws IOException {
+        List<String> output = List.of("-Y", "tcp", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
+                "-e", "frame.number", "-e", "tcp.srcport", "-e", "tcp.len", "-e", "tcp.segment", "-e", "minepool.type",
+                "-e", "minepool.data_len");
+        List<Segment> segments = new ArrayList<>();
+        for (String line : tshark(capture, options, output).stdout().lines().toList()) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] columns = line.split("\t", -1);
+            segments.add(new Segment(Integer.parseInt(columns[0]), Integer.parseInt(columns[1]),
+                    Integer.parseInt(columns[2]), numbers(columns[3]),
+                    split(columns[4]).stream().map(type -> type.replace("'", "")).toList(), numbers(columns[5])));
+        }
+        return segments;
+    }
+
+    private static List<String> split(String column) {
+        return column.isEmpty() ? List.of() : List.of(column.split(","));
+    }
+
+    private static List<Integer> numbers(String column) {
+        return split(column).stream().map(Integer::parseInt).toList();
+    }
+
     private static Result tshark(Path capture, List<String> options, List<String> output) throws IOException {
         List<String> command = new ArrayList<>(List.of(onPath("tshark").orElseThrow(
                 () -> new IOException(available().reason())).toString(),
