@@ -43,7 +43,7 @@ public final class PoolServer implements AutoCloseable {
     private volatile InetSocketAddress boundAddress;
     private volatile boolean failed;
     private boolean started; // guarded by this
-    private EventLoop loop;
+    private volatile EventLoop loop;
     private Thread loopThread;
     private ChainFile chain;
     private Ledger ledger;
@@ -195,6 +195,19 @@ public final class PoolServer implements AutoCloseable {
             snapshot = next;
             snapshotMonitor.notifyAll();
         }
+    }
+
+    /**
+     * Runs {@code task} on the event loop's thread: the one way another thread may change the pool's state.
+     *
+     * @throws IllegalStateException before {@link #start()}
+     */
+    public void onLoop(Runnable task) {
+        EventLoop running = loop;
+        if (running == null) {
+            throw new IllegalStateException("the pool server is not started");
+        }
+        running.execute(task);
     }
 
     /**

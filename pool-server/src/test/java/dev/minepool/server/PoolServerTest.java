@@ -572,4 +572,12 @@ class PoolServerTest {
                 .contains("stopping the pool");
         assertThat(miner.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
     }
+
+    @Test
+    void anotherThreadHandsTheLoopATaskThatRunsOnTheLoopThread() throws Exception {
+        PoolServer pool = start(config());
+        java.util.concurrent.CompletableFuture<String> ranOn = new java.util.concurrent.CompletableFuture<>();
+        pool.onLoop(() -> ranOn.complete(Thread.currentThread().getName()));
+        assertThat(ranOn.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("pool-event-loop");
+    }
 }

@@ -55,6 +55,8 @@ public final class EventLoop implements Runnable {
     private final ArrayDeque<Connection> awaitingGetWork = new ArrayDeque<>();
     private volatile boolean stopRequested;
     private volatile Throwable failure;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private long batchStartNanos;
     private long nextWarningReport;
 
@@ -77,6 +79,16 @@ public final class EventLoop implements Runnable {
         connections.wire(referee, snapshots);
         this.acceptor = new Acceptor(config, selector, listener, listenerKey, admission, connections, snapshots,
                 awaitingGetWork::addLast);
+    }
+
+    /**
+     * Runs {@code task} on the loop's thread, soon: how another thread (the HTTP side, say) hands the loop a
+     * change, instead of touching its state. Safe from any thread; never blocks. A task must be quick, and
+     * what it throws is a bug that stops the pool like any other.
+     */
+    public void execute(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
     }
 
     /** Asks the loop to say goodbye to everyone and return; safe from any thread. */
@@ -112,6 +124,9 @@ public final class EventLoop implements Runnable {
                     } else if (key.isValid() && key.attachment() instanceof Connection c) {
                         serve(c, key);
                     }
+                }
+                for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
+                    task.run();
                 }
                 tick(System.nanoTime());
             }
