@@ -95,19 +95,22 @@ public final class PoolServer implements AutoCloseable {
             closeChain();
             throw e;
         }
-        ChainFile.Tip tip = chain.tip();
-        log.info("chain " + config.chainFile() + ": tip is " + (tip.height() == 0 ? "the genesis block"
-                : "block " + tip.height()) + " (hash " + PoolLog.shortHash(tip.hash()) + "); mining block "
-                + (tip.height() + 1) + " at " + config.zeroBits() + " zero bits, " + config.slotsPerJob()
-                + " slots of " + config.slotSize() + " nonces per job");
-        log.info("listening on " + listeningOn());
         loopThread = new Thread(this::runLoop, "pool-event-loop");
         loopThread.start();
         if (http != null) {
             http.start(this::snapshot, (sequence, timeout) -> awaitSnapshot(s -> s.sequence() > sequence, timeout),
                     ledger, version());
+        }
+        // Said last, when everything runs: whoever waits for these lines (a launcher, a test) may act at once.
+        ChainFile.Tip tip = chain.tip();
+        log.info("chain " + config.chainFile() + ": tip is " + (tip.height() == 0 ? "the genesis block"
+                : "block " + tip.height()) + " (hash " + PoolLog.shortHash(tip.hash()) + "); mining block "
+                + (tip.height() + 1) + " at " + config.zeroBits() + " zero bits, " + config.slotsPerJob()
+                + " slots of " + config.slotSize() + " nonces per job");
+        if (http != null) {
             log.info("http on " + httpUrl() + " (the dashboard; the API under /api, metrics at /metrics)");
         }
+        log.info("listening on " + listeningOn());
     }
 
     private HttpApi listenHttp() throws IOException {

@@ -72,6 +72,12 @@ public final class PoolServerMain {
 
     private static int serve(PoolConfig config, PrintStream err) {
         PoolServer server = new PoolServer(config);
+        // SIGINT and SIGTERM: the loop sends Q, flushes and closes the chain file, and main returns 0. A handler
+        // rather than only a shutdown hook, because a JVM stopped by a signal exits 130/143 whatever its hooks
+        // do. Installed before the pool starts, so that no signal finds the JVM's default (exit 143) in place;
+        // a signal during start() waits for it (start and stop lock the same object), then stops the pool.
+        Stopper stopper = new Stopper(server);
+        installSignalHandlers(server, stopper);
         try {
             server.start();
         } catch (CannotListenException e) {
@@ -80,12 +86,11 @@ public final class PoolServerMain {
         } catch (IOException e) {
             err.println("pool-server: " + e.getMessage());
             return EXIT_FAILURE;
+        } catch (IllegalStateException e) { // a signal came before start() did: stopped before it began
+            err.println("pool-server: stopped before it started");
+            return EXIT_OK;
         }
-        // SIGINT and SIGTERM: the loop sends Q, flushes and closes the chain file, and main returns 0. A handler
-        // rather than only a shutdown hook, because a JVM stopped by a signal exits 130/143 whatever its hooks
-        // do. The hook stays for anything else that stops the JVM (SIGHUP, exit).
-        Stopper stopper = new Stopper(server);
-        installSignalHandlers(server, stopper);
+        // The hook stays for anything else that stops the JVM (SIGHUP, exit).
         Thread hook = new Thread(server::close, "pool-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
