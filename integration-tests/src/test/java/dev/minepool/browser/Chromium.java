@@ -110,10 +110,12 @@ public final class Chromium implements AutoCloseable {
         return devTools;
     }
 
-    /** The browser's process and every process it started, as they are now. */
+    /** The browser's process and every process it started that is still running. */
     public List<ProcessHandle> processes() {
         List<ProcessHandle> all = new ArrayList<>();
-        all.add(process.toHandle());
+        if (process.isAlive()) {
+            all.add(process.toHandle());
+        }
         process.descendants().forEach(all::add);
         // Matched by our directory: only processes of this browser name it.
         String marker = home.toString();
@@ -149,32 +151,33 @@ public final class Chromium implements AutoCloseable {
         }
     }
 
-    /** TERM to every process, then KILL to those still there; returns any that not even KILL ended. */
+    /**
+     * KILL to every process of this browser; returns any still running after that. No graceful TERM first:
+     * the profile is thrown away, so a clean shutdown would save nothing, and the processes are all listed
+     * before the first signal because once the browser is gone its children are re-parented and no longer
+     * its descendants. A second round catches a helper started while the first was being sent.
+     */
     private List<ProcessHandle> killProcesses() {
-        // Listed before the first signal: once the browser is gone its children are re-parented and no
-        // longer its descendants.
-        List<ProcessHandle> all = processes();
-        all.forEach(ProcessHandle::destroy);
-        List<ProcessHandle> stubborn = awaitExit(all);
-        stubborn.forEach(ProcessHandle::destroyForcibly);
-        return awaitExit(stubborn);
+        List<ProcessHandle> alive = List.of();
+        for (int round = 0; round < 2; round++) {
+            List<ProcessHandle> all = processes();
+            all.forEach(ProcessHandle::destroyForcibly);
+            alive = awaitExit(all);
+        }
+        return alive;
     }
 
     private static List<ProcessHandle> awaitExit(List<ProcessHandle> processes) {
-        long deadline = System.nanoTime() + EXIT_TIMEOUT.toNanos();
-        List<ProcessHandle> alive = new ArrayList<>();
-        for (ProcessHandle p : processes) {
-            try {
-                p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                alive.add(p);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                alive.add(p);
-            }
+        // All waits at once: the JDK polls a process that is not its child, about once a second.
+        CompletableFuture<?>[] exits = processes.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(exits).get(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // the survivors are listed below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        alive.removeIf(p -> !p.isAlive());
-        return alive;
+        return processes.stream().filter(ProcessHandle::isAlive).toList();
     }
 
     /** Reads stderr until the DevTools line, and keeps draining it after, so the browser never blocks on it. */

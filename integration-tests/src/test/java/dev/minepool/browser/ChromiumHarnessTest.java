@@ -190,13 +190,15 @@ class ChromiumHarnessTest {
 
     @Test
     void closingTheBrowserLeavesNoProcessBehind() throws IOException {
+        Chromium own = Chromium.launch(BrowserAvailability.assumeChromium());
         List<ProcessHandle> processes;
-        try (Chromium own = Chromium.launch(BrowserAvailability.assumeChromium())) {
+        try (own) {
             own.newPage().navigate(url("/delayed"));
             processes = own.processes();
             assertThat(processes).as("the browser and its helpers").hasSizeGreaterThan(1);
         }
         assertThat(processes).as("processes still alive after close").noneMatch(ProcessHandle::isAlive);
+        assertThat(own.processes()).as("processes of that browser found after close").isEmpty();
     }
 
     private String url(String path) {
