@@ -49,7 +49,7 @@ public final class Chromium implements AutoCloseable {
 
     private Chromium(Path binary) throws IOException {
         home = Files.createTempDirectory("minepool-chromium-");
-        List<String> command = new ArrayList<>(List.of(binary.toString(),
+        List<String> command = List.of(binary.toString(),
                 "--headless=new",
                 // CI runs as root, where Chromium refuses to start with its sandbox.
                 "--no-sandbox",
@@ -69,7 +69,7 @@ public final class Chromium implements AutoCloseable {
                 "--mute-audio",
                 // Containers often have a 64 MB /dev/shm, too small for a renderer.
                 "--disable-dev-shm-usage",
-                "about:blank"));
+                "about:blank");
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         // The crash handler detaches from the browser's process tree; with its database under our directory its
         // command line names it, which is how close() finds it. It also keeps ~/.config/chromium untouched.
