@@ -133,6 +133,35 @@ class HttpApiTest {
         }
     }
 
+    /**
+     * A block on an otherwise idle pool: the loop publishes no further snapshot for a long while, yet the event
+     * stream must still send the stats that carry the winner's new balance, within one stats period.
+     */
+    @Test
+    void theEventStreamSendsABlocksNewBalancesEvenWhenThePoolThenFallsIdle() throws Exception {
+        java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(
+                URI.create(base + "api/events")).build(), HttpResponse.BodyHandlers.ofLines());
+        Thread reader = new Thread(() -> stream.body().filter(l -> l.startsWith("data: ")).forEach(events::add),
+                "test-sse-reader");
+        reader.setDaemon(true);
+        reader.start();
+        assertThat(events.poll(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as("the greeting")
+                .isNotNull();
+        try (TestMiner alice = new TestMiner(pool.port())) {
+            mine(alice, "alice");
+            String balanced = null;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (balanced == null && System.nanoTime() < deadline) {
+                String data = events.poll(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (data != null && data.contains("\"name\":\"alice\"") && data.contains("\"balance\":1")) {
+                    balanced = data;
+                }
+            }
+            assertThat(balanced).as("a stats event with alice's coin, with no snapshot after the block's").isNotNull();
+        }
+    }
+
     @Test
     void badRequestsGetJsonErrorsThatSayWhatIsWrong() throws Exception {
         HttpResponse<String> r = get("/api/blocks/99");

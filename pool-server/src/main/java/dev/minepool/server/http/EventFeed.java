@@ -44,52 +44,59 @@ final class EventFeed implements Runnable, AutoCloseable {
         long lastBlock = -1;
         Map<String, Integer> names = null;
         long nextStats = 0;
+        String pending = null; // the latest stats not yet sent: sent when their turn comes, snapshot or not
         try {
             while (!stopped) {
-                PoolSnapshot s = source.await(sequence, STATS_EVERY);
-                if (s == null) {
-                    continue;
-                }
-                sequence = s.sequence();
-                if (lastBlock < 0) {
-                    lastBlock = s.tipHeight();
-                }
-                List<PoolSnapshot.BlockView> blocks = s.blocks();
-                for (int i = blocks.size() - 1; i >= 0; i--) {
-                    PoolSnapshot.BlockView b = blocks.get(i);
-                    if (b.height() > lastBlock) {
-                        hub.publish("block", block(b));
-                        lastBlock = b.height();
+                // An idle pool publishes no snapshot for a long while; the last one's stats (a block's new
+                // balances, say) must still go out on time, not with the next snapshot.
+                long wait = pending == null ? STATS_EVERY.toNanos() : Math.max(1, nextStats - System.nanoTime());
+                PoolSnapshot s = source.await(sequence, Duration.ofNanos(wait));
+                if (s != null) {
+                    sequence = s.sequence();
+                    if (lastBlock < 0) {
+                        lastBlock = s.tipHeight();
                     }
-                }
-                Map<String, Integer> now = connectionsByName(s);
-                if (names != null) {
-                    for (Map.Entry<String, Integer> e : now.entrySet()) {
-                        if (!names.containsKey(e.getKey())) {
-                            hub.publish("miner-joined", new Json().beginObject().field("name", e.getKey())
-                                    .field("connections", e.getValue()).endObject().toString());
+                    List<PoolSnapshot.BlockView> blocks = s.blocks();
+                    for (int i = blocks.size() - 1; i >= 0; i--) {
+                        PoolSnapshot.BlockView b = blocks.get(i);
+                        if (b.height() > lastBlock) {
+                            hub.publish("block", block(b));
+                            lastBlock = b.height();
                         }
                     }
-                    for (String name : names.keySet()) {
-                        if (!now.containsKey(name)) {
-                            hub.publish("miner-left", new Json().beginObject().field("name", name).endObject()
-                                    .toString());
-                        }
+                    Map<String, Integer> now = connectionsByName(s);
+                    if (names != null) {
+                        announceChanges(names, now);
                     }
+                    names = now;
+                    pending = stats(s);
+                    hub.greeting(EventHub.frame("stats", pending));
                 }
-                names = now;
-                String stats = stats(s);
-                hub.greeting(EventHub.frame("stats", stats));
-                if (System.nanoTime() - nextStats >= 0 || s.stopped()) {
-                    hub.publish("stats", stats);
+                if (pending != null && (System.nanoTime() - nextStats >= 0 || s != null && s.stopped())) {
+                    hub.publish("stats", pending);
+                    pending = null;
                     nextStats = System.nanoTime() + STATS_EVERY.toNanos();
                 }
-                if (s.stopped()) {
+                if (s != null && s.stopped()) {
                     return;
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void announceChanges(Map<String, Integer> before, Map<String, Integer> now) {
+        for (Map.Entry<String, Integer> e : now.entrySet()) {
+            if (!before.containsKey(e.getKey())) {
+                hub.publish("miner-joined", new Json().beginObject().field("name", e.getKey())
+                        .field("connections", e.getValue()).endObject().toString());
+            }
+        }
+        for (String name : before.keySet()) {
+            if (!now.containsKey(name)) {
+                hub.publish("miner-left", new Json().beginObject().field("name", name).endObject().toString());
+            }
         }
     }
 
