@@ -108,6 +108,14 @@ public sealed interface Message
             return MinerName.parse(nameBytes);
         }
 
+        /**
+         * Whether this G carries exactly {@code name}'s bytes: a pool that has checked a connection's name once
+         * compares the bytes of its later G's with it instead of decoding and checking them again.
+         */
+        public boolean isNamed(MinerName name) {
+            return name.hasUtf8(nameBytes);
+        }
+
         /** The name as text for tests and tools: the bytes decoded as UTF-8, unchecked (bad bytes become U+FFFD). */
         public String minerName() {
             return new String(nameBytes, StandardCharsets.UTF_8);

@@ -226,6 +226,11 @@ public final class MinerName implements Comparable<MinerName> {
         return utf8.clone();
     }
 
+    /** Whether {@code bytes} (unpadded) are exactly this name's bytes; no copy, no decoding. */
+    boolean hasUtf8(byte[] bytes) {
+        return Arrays.equals(utf8, bytes);
+    }
+
     /** The number of UTF-8 bytes. */
     public int length() {
         return utf8.length;

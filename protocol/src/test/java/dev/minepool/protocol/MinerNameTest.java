@@ -71,4 +71,16 @@ class MinerNameTest {
         assertThat(MinerName.escape(new byte[] {'o', 'k', '\r', '\n', (byte) 0xFF})).isEqualTo("ok\\x0d\\x0a\\xff");
         assertThat(MinerName.escape("zoë")).isEqualTo("zoë");
     }
+
+    @Test
+    void aGIsNamedOnlyByExactlyTheSameBytes() {
+        MinerName zoe = MinerName.parse("zo\u00eb");
+        assertThat(new Message.GetWork(zoe).isNamed(zoe)).isTrue();
+        assertThat(new Message.GetWork("zoe").isNamed(zoe)).isFalse();
+        assertThat(new Message.GetWork("zo\u00eb\u00eb").isNamed(zoe)).as("a longer name with the same start").isFalse();
+        // The decomposed spelling looks the same but is other bytes: it must take the full check, and fail it.
+        Message.GetWork decomposed = new Message.GetWork("zoe\u0308".getBytes(StandardCharsets.UTF_8));
+        assertThat(decomposed.isNamed(zoe)).isFalse();
+        assertThatThrownBy(decomposed::name).hasMessageContaining("Normalization Form C");
+    }
 }

@@ -10,9 +10,9 @@ import java.util.Map;
 /**
  * Turns the loop's snapshots into the events of {@code /api/events}, on its own thread: {@code block} for each
  * new block, {@code miner-joined} when a name gets its first connection and {@code miner-left} when it loses its
- * last, and {@code stats} every {@link #STATS_EVERY}. Comparing snapshots means that a miner that comes and goes
- * between two snapshots (250 ms apart at most) is not announced; blocks are never missed, since a snapshot is
- * published on every one and keeps the last 32.
+ * last, and {@code stats} every {@link #STATS_EVERY}. Blocks are looked for in every snapshot and never missed,
+ * since a snapshot is published on every one and keeps the last 32. Joins and departures are found by comparing
+ * the snapshots of two stats events, so a miner that comes and goes within one stats period is not announced.
  */
 final class EventFeed implements Runnable, AutoCloseable {
     static final Duration STATS_EVERY = Duration.ofSeconds(2);
@@ -44,7 +44,7 @@ final class EventFeed implements Runnable, AutoCloseable {
         long lastBlock = -1;
         Map<String, Integer> names = null;
         long nextStats = 0;
-        String pending = null; // the latest stats not yet sent: sent when their turn comes, snapshot or not
+        PoolSnapshot pending = null; // the latest snapshot not yet in a stats event: sent when its turn comes
         try {
             while (!stopped) {
                 // An idle pool publishes no snapshot for a long while; the last one's stats (a block's new
@@ -64,21 +64,25 @@ final class EventFeed implements Runnable, AutoCloseable {
                             lastBlock = b.height();
                         }
                     }
-                    Map<String, Integer> now = connectionsByName(s);
+                    pending = s;
+                }
+                if (pending != null && (System.nanoTime() - nextStats >= 0 || pending.stopped())) {
+                    // Everything that walks the miners is done here, once a stats period, not on every snapshot
+                    // (four a second while the pool is busy): at 10,000 miners that walk is the feed's cost.
+                    List<MinersResource.Row> rows = miners.rows(pending);
+                    Map<String, Integer> now = connectionsByName(rows);
                     if (names != null) {
                         announceChanges(names, now);
                     }
                     names = now;
-                    pending = stats(s);
-                    hub.greeting(EventHub.frame("stats", pending));
-                }
-                if (pending != null && (System.nanoTime() - nextStats >= 0 || s != null && s.stopped())) {
-                    hub.publish("stats", pending);
-                    pending = null;
+                    String stats = stats(pending, rows);
+                    hub.greeting(EventHub.frame("stats", stats));
+                    hub.publish("stats", stats);
                     nextStats = System.nanoTime() + STATS_EVERY.toNanos();
-                }
-                if (s != null && s.stopped()) {
-                    return;
+                    if (pending.stopped()) {
+                        return;
+                    }
+                    pending = null;
                 }
             }
         } catch (InterruptedException e) {
@@ -100,12 +104,10 @@ final class EventFeed implements Runnable, AutoCloseable {
         }
     }
 
-    private static Map<String, Integer> connectionsByName(PoolSnapshot s) {
-        Map<String, Integer> names = new HashMap<>();
-        for (PoolSnapshot.ConnectionView c : s.connections()) {
-            if (c.name() != null) {
-                names.merge(c.name(), 1, Integer::sum);
-            }
+    private static Map<String, Integer> connectionsByName(List<MinersResource.Row> rows) {
+        Map<String, Integer> names = new HashMap<>(rows.size() * 2);
+        for (MinersResource.Row row : rows) {
+            names.put(row.name(), row.connections());
         }
         return names;
     }
@@ -117,8 +119,7 @@ final class EventFeed implements Runnable, AutoCloseable {
                 .field("timeToMineSeconds", b.millisToMine() / 1000.0).endObject().toString();
     }
 
-    private String stats(PoolSnapshot s) {
-        List<MinersResource.Row> rows = miners.rows(s);
+    private String stats(PoolSnapshot s, List<MinersResource.Row> rows) {
         Json json = new Json().beginObject().field("at", Instant.ofEpochMilli(s.takenAtMillis()).toString())
                 .field("height", s.tipHeight()).field("tipHash", s.tipHash()).field("zeroBits", s.zeroBits())
                 .field("minersConnected", rows.size()).field("connections", s.connections().size())

@@ -32,6 +32,8 @@ public final class HttpApi implements AutoCloseable {
         PoolSnapshot await(long sequence, java.time.Duration timeout) throws InterruptedException;
     }
 
+    private static final String NODELAY = "sun.net.httpserver.nodelay";
+
     /** Request threads; an event stream has a thread of its own and does not take one of these. */
     private static final int THREADS = 4;
 
@@ -52,6 +54,13 @@ public final class HttpApi implements AutoCloseable {
 
     /** Binds now (so that a port in use is found before anything else starts); {@link #start} serves. */
     public static HttpApi bind(InetSocketAddress address) throws IOException {
+        // The JDK's server writes a response's headers and body separately with Nagle's algorithm on, so the body
+        // waits for the client's delayed ACK: ~40 ms on every request of a kept-alive connection (measured here:
+        // /api/miners 44 ms, 1.9 ms with TCP_NODELAY). Read once, when its first server is made; an operator's
+        // own -D setting wins.
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
         return new HttpApi(HttpServer.create(address, 128));
     }
 

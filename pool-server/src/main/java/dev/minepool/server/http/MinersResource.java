@@ -5,9 +5,10 @@ import dev.minepool.server.ledger.Ledger;
 import dev.minepool.server.status.PoolSnapshot;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -57,26 +58,67 @@ final class MinersResource implements Exchanges.Resource {
         Exchanges.json(exchange, 200, json.endArray().endObject().toString());
     }
 
-    /** The rows for this snapshot, built by the first request that needs them. */
+    /**
+     * The rows for this snapshot (or a newer one), built by the first caller that needs them; callers that come
+     * while they are being built wait for them rather than build them again (the event feed and the request
+     * threads ask for the same snapshot at about the same time).
+     */
     List<Row> rows(PoolSnapshot s) {
         Table current = table;
-        if (current.sequence() == s.sequence()) {
+        if (current.sequence() >= s.sequence()) {
             return current.rows();
         }
-        Map<String, Row> byName = new LinkedHashMap<>();
+        synchronized (this) {
+            current = table;
+            if (current.sequence() >= s.sequence()) {
+                return current.rows();
+            }
+            List<Row> rows = build(s);
+            table = new Table(s.sequence(), rows);
+            return rows;
+        }
+    }
+
+    /** Adds up each name's connections; one mutable tally per name, so 10,000 connections make 10,000 rows. */
+    private static List<Row> build(PoolSnapshot s) {
+        final class Tally {
+            final String name;
+            int connections;
+            double rate1m;
+            double rate5m;
+            long slotsDone;
+            long blocksWon;
+            long lastSeenMillis;
+
+            Tally(String name) {
+                this.name = name;
+            }
+        }
+        Map<String, Tally> byName = new HashMap<>(s.connections().size() * 2);
         for (PoolSnapshot.ConnectionView c : s.connections()) {
             if (c.name() == null) {
                 continue;
             }
-            byName.merge(c.name(), new Row(c.name(), 1, c.hashRate().m1(), c.hashRate().m5(), c.slotsSearched(),
-                    c.blocksWon(), c.lastSeenMillis()), (a, b) -> new Row(a.name(), a.connections() + 1,
-                    a.rate1m() + b.rate1m(), a.rate5m() + b.rate5m(), a.slotsDone() + b.slotsDone(),
-                    a.blocksWon() + b.blocksWon(), Math.max(a.lastSeenMillis(), b.lastSeenMillis())));
+            Tally t = byName.computeIfAbsent(c.name(), Tally::new);
+            t.connections++;
+            t.rate1m += c.hashRate().m1();
+            t.rate5m += c.hashRate().m5();
+            t.slotsDone += c.slotsSearched();
+            t.blocksWon += c.blocksWon();
+            t.lastSeenMillis = Math.max(t.lastSeenMillis, c.lastSeenMillis());
         }
-        List<Row> rows = new ArrayList<>(byName.values());
-        rows.sort(Comparator.comparingDouble(Row::rate1m).reversed().thenComparing(Row::name));
-        rows = List.copyOf(rows);
-        table = new Table(s.sequence(), rows);
-        return rows;
+        Row[] rows = new Row[byName.size()];
+        int i = 0;
+        for (Tally t : byName.values()) {
+            rows[i++] = new Row(t.name, t.connections, t.rate1m, t.rate5m, t.slotsDone, t.blocksWon, t.lastSeenMillis);
+        }
+        Arrays.sort(rows, FASTEST_FIRST);
+        return Collections.unmodifiableList(Arrays.asList(rows));
     }
+
+    /** Fastest first; equal rates (every new miner's 0) by name, so that pages are stable. */
+    private static final Comparator<Row> FASTEST_FIRST = (a, b) -> {
+        int byRate = Double.compare(b.rate1m(), a.rate1m());
+        return byRate != 0 ? byRate : a.name().compareTo(b.name());
+    };
 }

@@ -111,7 +111,8 @@ public final class Referee {
         miner.lastSeenMillis = clock.currentTimeMillis();
         MinerName name;
         try {
-            name = g.name();
+            // Every G of a connection after its first names the same bytes: skip the UTF-8 and NFC checks then.
+            name = miner.name != null && g.isNamed(miner.name) ? miner.name : g.name();
         } catch (MinerName.InvalidNameException e) {
             counters.badNames++;
             log.warn("refused G from " + miner.address() + ": " + e.getMessage() + "; sent Q");

@@ -24,7 +24,8 @@ import java.util.Map;
  * @param slotSize         nonces per slot
  * @param holders          connections holding a slot of the height being mined
  * @param jobs             the jobs of the height being mined, oldest first (siblings differ in extra-nonce)
- * @param connections      every open connection, in no particular order
+ * @param connections      every open connection, in no particular order; the list is kept, not copied, so its
+ *                         maker must not change it afterwards
  * @param blocks           the blocks mined in this run, newest first, at most {@link #RECENT_BLOCKS}
  * @param rules            the rules' totals: slots, blocks, rejects
  * @param loop             the event loop's totals: connections accepted, refused, closed
@@ -41,7 +42,9 @@ public record PoolSnapshot(long sequence, long takenAtMillis, long startedAtMill
 
     public PoolSnapshot {
         jobs = List.copyOf(jobs);
-        connections = List.copyOf(connections);
+        // Handed over, not copied: the loop builds this list for this snapshot alone and never touches it
+        // again, and a copy would be one more pass over 10,000 entries on the loop's thread.
+        connections = Collections.unmodifiableList(connections);
         blocks = List.copyOf(blocks);
     }
 
@@ -68,7 +71,13 @@ public record PoolSnapshot(long sequence, long takenAtMillis, long startedAtMill
      * short by an I or a win are not counted, because the pool cannot know how far they got.
      */
     public record Rates(double m1, double m5, double m15) {
+        /** No slot searched to the end yet: most connections of a herd, shared rather than made 10,000 times. */
+        public static final Rates ZERO = new Rates(0, 0, 0);
+
         public static Rates of(double[] perWindow) {
+            if (perWindow[0] == 0 && perWindow[1] == 0 && perWindow[2] == 0) {
+                return ZERO;
+            }
             return new Rates(perWindow[0], perWindow[1], perWindow[2]);
         }
     }
