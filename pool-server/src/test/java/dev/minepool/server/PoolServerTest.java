@@ -219,6 +219,32 @@ class PoolServerTest {
         assertThat(good.read()).isEqualTo(new Message.Accepted(task.job()));
     }
 
+    /**
+     * A T is written as a header and the job's shared data in one gathering write; when the socket takes only part
+     * of it, the rest must queue in order, whole, and the shared data must not be disturbed for the next miner.
+     */
+    @Test
+    void aMinerThatReadsSlowlyGetsEveryTaskWholeAndInOrder() throws Exception {
+        PoolServer pool = start(config().withDataSize(65535));
+        TestMiner slow = new TestMiner(pool.port(), 4096); // a small window: the first T cannot go at once
+        toClose.add(slow);
+        byte[] g = new Message.GetWork("slow").toBytes();
+        slow.write(g);
+        slow.write(g); // asked again before reading: its second T queues behind what is left of the first
+        Message.Task first = (Message.Task) slow.read();
+        Message.Task second = (Message.Task) slow.read();
+        assertThat(first.dataLength()).isEqualTo(65535);
+        assertThat(second.job()).isEqualTo(first.job());
+        assertThat(second.slot()).isEqualTo(first.slot() + 1);
+        assertThat(second.data()).as("the same job's data, whole").isEqualTo(first.data());
+        TestMiner other = miner(pool);
+        Message.Task third = other.getWork("other");
+        assertThat(third.data()).as("the shared data is intact for the next miner").isEqualTo(first.data());
+        other.send(new Message.Submit(third.job(), TestMiner.validNonce(third)));
+        assertThat(other.read()).as("and it is what the pool checks a nonce against")
+                .isEqualTo(new Message.Accepted(third.job()));
+    }
+
     @Test
     void aMinerThatNeverReadsIsDisconnectedWithoutStallingTheOthers() throws Exception {
         PoolServer pool = start(config().withDataSize(65535)); // big T's fill its queue quickly

@@ -187,6 +187,14 @@ public sealed interface Message
         public static final int HEADER_LENGTH = DATA_OFFSET;
 
         public Task {
+            if (data == null) {
+                throw new IllegalArgumentException("data must be 0..65535 bytes");
+            }
+            check(job, slot, slotSize, zeroBits, data.length);
+            data = data.clone();
+        }
+
+        private static void check(int job, int slot, long slotSize, int zeroBits, int dataLength) {
             checkU16("job", job);
             checkU16("slot", slot);
             if (slotSize < 1 || slotSize > Protocol.NONCE_SPACE) {
@@ -195,14 +203,32 @@ public sealed interface Message
             if (zeroBits < 0 || zeroBits > 255) {
                 throw new IllegalArgumentException("zero bits " + zeroBits + " is not a u8");
             }
-            if (data == null || data.length > Protocol.MAX_DATA_LENGTH) {
+            if (dataLength < 0 || dataLength > Protocol.MAX_DATA_LENGTH) {
                 throw new IllegalArgumentException("data must be 0..65535 bytes");
             }
             if ((long) slot * slotSize + slotSize > Protocol.NONCE_SPACE) {
                 throw new IllegalArgumentException("slot " + slot + " of size " + slotSize
                         + " reaches past nonce 2^32");
             }
-            data = data.clone();
+        }
+
+        /**
+         * Writes a T's {@value #HEADER_LENGTH}-byte header alone, everything before {@link #DATA_OFFSET}: a pool
+         * that sends one job's data to thousands of miners writes each header and then the same data bytes,
+         * rather than building a whole {@code Task} (and a copy of the data) per miner.
+         *
+         * @throws IllegalArgumentException for values a T cannot carry, as the constructor does
+         */
+        public static void encodeHeader(ByteBuffer dst, int job, int slot, long slotSize, int zeroBits,
+                                        int dataLength) {
+            requireNetworkOrder(dst);
+            check(job, slot, slotSize, zeroBits, dataLength);
+            dst.put(MessageType.TASK.wireByte())
+                    .putShort((short) job)
+                    .putShort((short) slot)
+                    .putInt((int) slotSize) // 2^32 wraps to 0, which is how the wire says it
+                    .put((byte) zeroBits)
+                    .putShort((short) dataLength);
         }
 
         /** A copy of the job data; see {@link #dataLength()} and {@link #writeData} to avoid the copy. */
@@ -237,14 +263,8 @@ public sealed interface Message
 
         @Override
         public void encode(ByteBuffer dst) {
-            requireNetworkOrder(dst);
-            dst.put(MessageType.TASK.wireByte())
-                    .putShort((short) job)
-                    .putShort((short) slot)
-                    .putInt((int) slotSize) // 2^32 wraps to 0, which is how the wire says it
-                    .put((byte) zeroBits)
-                    .putShort((short) data.length)
-                    .put(data);
+            encodeHeader(dst, job, slot, slotSize, zeroBits, data.length);
+            dst.put(data);
         }
 
         static Task decode(ByteBuffer src) throws ProtocolException {

@@ -3,6 +3,7 @@ package dev.minepool.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,6 +62,22 @@ class MessageGoldenBytesTest {
                 assertThat(golden.number("extra_nonce")).isEqualTo(header.extraNonce());
             }
         }
+    }
+
+    /** A pool writes a T as its header and then the job's shared data: together, the golden bytes exactly. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goldenCases")
+    void aTaskHeaderFollowedByItsDataIsTheGoldenT(GoldenMessages.Case golden) {
+        if (!(messageOf(golden) instanceof Message.Task t)) {
+            return;
+        }
+        ByteBuffer out = ByteBuffer.allocate(golden.bytes().length);
+        Message.Task.encodeHeader(out, t.job(), t.slot(), t.slotSize(), t.zeroBits(), t.dataLength());
+        assertThat(out.position()).isEqualTo(Message.Task.HEADER_LENGTH);
+        out.put(t.data());
+        assertThat(HEX.formatHex(out.array())).isEqualTo(golden.hex());
+        assertThatThrownBy(() -> Message.Task.encodeHeader(ByteBuffer.allocate(64), 1, 256, 16_777_216L, 24, 0))
+                .as("the header checks what the record checks").hasMessageContaining("reaches past nonce 2^32");
     }
 
     @Test

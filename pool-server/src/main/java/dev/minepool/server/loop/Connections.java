@@ -1,6 +1,7 @@
 package dev.minepool.server.loop;
 
 import dev.minepool.protocol.Message;
+import dev.minepool.protocol.MessageType;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.PoolLog;
 import dev.minepool.server.rules.Miner;
@@ -28,6 +29,8 @@ final class Connections implements Outbox {
     static final Duration LINGER = Duration.ofSeconds(2);
     /** At most this many refused or departing connections linger at once; beyond it they are closed at once. */
     private static final int MAX_LINGERING = 1_000;
+    /** Room for any message but a T (the longest, Q with its reason, is a few bytes). */
+    private static final int SCRATCH_BYTES = 64;
 
     /**
      * Built when this class loads, not when first needed: if the jar under a running pool is replaced, no class
@@ -47,6 +50,12 @@ final class Connections implements Outbox {
     /** Half-closed after a Q, in the order their linger began (so in deadline order), with their deadlines. */
     private final ArrayDeque<Connection> lingering = new ArrayDeque<>();
     private final ArrayDeque<Long> lingerDeadlines = new ArrayDeque<>();
+    /**
+     * Reused for every write, since the loop writes one message at a time and a write copies whatever must wait:
+     * a fan-out to 10,000 miners allocates nothing per miner.
+     */
+    private final ByteBuffer scratch = ByteBuffer.allocate(SCRATCH_BYTES);
+    private final ByteBuffer[] headerAndBody = {ByteBuffer.allocate(Message.Task.HEADER_LENGTH), null};
     private Referee referee;
     private Snapshots snapshots;
 
@@ -77,10 +86,33 @@ final class Connections implements Outbox {
         if (c.state == Connection.State.CLOSED || c.state == Connection.State.CLOSING) {
             return;
         }
-        ByteBuffer bytes = ByteBuffer.allocate(message.encodedLength());
+        int length = message.encodedLength();
+        // One buffer for every message that fits (all but a T): a write copies what it cannot send at once.
+        ByteBuffer bytes = length <= scratch.capacity() ? scratch.clear() : ByteBuffer.allocate(length);
         message.encode(bytes);
         bytes.flip();
-        switch (c.write(bytes, outgoingLimit)) {
+        written(c, message.type(), c.write(bytes, outgoingLimit));
+    }
+
+    @Override
+    public void sendTask(Miner miner, int job, int slot, long slotSize, int zeroBits, ByteBuffer data) {
+        Connection c = (Connection) miner.attachment();
+        if (c.state == Connection.State.CLOSED || c.state == Connection.State.CLOSING) {
+            return;
+        }
+        ByteBuffer header = headerAndBody[0].clear();
+        Message.Task.encodeHeader(header, job, slot, slotSize, zeroBits, data.remaining());
+        header.flip();
+        headerAndBody[1] = data;
+        try {
+            written(c, MessageType.TASK, c.write(headerAndBody, outgoingLimit));
+        } finally {
+            headerAndBody[1] = null; // the job's buffer is not this class's to keep
+        }
+    }
+
+    private void written(Connection c, MessageType type, Connection.Written outcome) {
+        switch (outcome) {
             case OVER_LIMIT -> {
                 snapshots.notReading++;
                 log.warn("closed " + c.who() + ": it is not reading; " + c.queuedBytes() + " bytes wait for it"
@@ -88,7 +120,7 @@ final class Connections implements Outbox {
                 close(c, CloseReason.NOT_READING);
             }
             case FAILED -> disconnected(c, PoolLog.reason(c.writeFailure));
-            default -> snapshots.sent(message.type());
+            default -> snapshots.sent(type);
         }
     }
 

@@ -147,7 +147,7 @@ public final class Referee {
             miner.holding = round;
         }
         counters.slotsGiven++;
-        outbox.send(miner, job.task(slot, config.slotSize(), config.zeroBits()));
+        outbox.sendTask(miner, job.number, slot, config.slotSize(), config.zeroBits(), job.wireData());
     }
 
     /**
