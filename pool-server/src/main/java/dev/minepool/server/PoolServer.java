@@ -3,6 +3,7 @@ package dev.minepool.server;
 import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainFile;
 import dev.minepool.server.chain.Difficulty;
+import dev.minepool.server.chain.DifficultyRule;
 import dev.minepool.server.chain.RuleMismatchException;
 import dev.minepool.server.http.HttpApi;
 import dev.minepool.server.ledger.Ledger;
@@ -103,6 +104,10 @@ public final class PoolServer implements AutoCloseable {
             closeChain();
             throw e;
         }
+        // Read before the loop runs: from then on the chain is the loop's alone.
+        ChainFile.Tip tip = chain.tip();
+        int bits = chain.difficulty().requiredBits();
+        DifficultyRule rule = chain.difficulty().rule();
         loopThread = new Thread(this::runLoop, "pool-event-loop");
         loopThread.start();
         if (http != null) {
@@ -110,16 +115,13 @@ public final class PoolServer implements AutoCloseable {
                     ledger, version());
         }
         // Said last, when everything runs: whoever waits for these lines (a launcher, a test) may act at once.
-        ChainFile.Tip tip = chain.tip();
-        Difficulty difficulty = chain.difficulty();
         log.info("chain " + config.chainFile() + ": tip is " + (tip.height() == 0 ? "the genesis block"
                 : "block " + tip.height()) + " (hash " + PoolLog.shortHash(tip.hash()) + "); mining block "
-                + (tip.height() + 1) + " at " + difficulty.requiredBits() + " zero bits, " + config.slotsPerJob()
-                + " slots of " + config.slotSize() + " nonces per job; difficulty rule: "
-                + difficulty.rule().describe());
-        if (difficulty.rule().retargets() && difficulty.rule().startBits() != config.zeroBits()) {
+                + (tip.height() + 1) + " at " + bits + " zero bits, " + config.slotsPerJob() + " slots of "
+                + config.slotSize() + " nonces per job; difficulty rule: " + rule.describe());
+        if (rule.retargets() && rule.startBits() != config.zeroBits()) {
             log.info("--bits " + config.zeroBits() + " is where a new chain starts; this one started at "
-                    + difficulty.rule().startBits() + " and its rule sets the bits from there");
+                    + rule.startBits() + " and its rule sets the bits from there");
         }
         if (http != null) {
             log.info("http on " + httpUrl() + " (the dashboard; the API under /api, metrics at /metrics)");

@@ -6,6 +6,8 @@ import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.PoolLog;
 import dev.minepool.server.chain.Block;
+import dev.minepool.server.chain.Difficulty;
+import dev.minepool.server.chain.DifficultyRule;
 import java.io.IOException;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -83,7 +85,7 @@ public final class Referee {
     }
 
     /** The chain's difficulty rule as it stands: target, measured block time, work. */
-    public dev.minepool.server.chain.Difficulty difficulty() {
+    public Difficulty difficulty() {
         return chain.difficulty();
     }
 
@@ -306,14 +308,13 @@ public final class Referee {
         if (next.zeroBits == before) {
             return;
         }
-        var difficulty = chain.difficulty();
-        var rule = difficulty.rule();
+        Difficulty difficulty = chain.difficulty();
+        DifficultyRule rule = difficulty.rule();
         String measured = difficulty.measuredMillis() < 0 ? "no block time measured yet"
                 : String.format(Locale.ROOT, "blocks came every %.2f s over the last %s", difficulty.measuredMillis()
                         / 1000.0, PoolLog.count(difficulty.measuredBlocks(), "block"));
         log.info(String.format(Locale.ROOT, "difficulty: block %d needs %d zero bits (was %d): %s, target %s",
                 next.height, next.zeroBits, before, measured,
-                rule != null && rule.retargets() ? dev.minepool.server.chain.DifficultyRule.seconds(
-                        rule.targetMillis()) : "none"));
+                rule != null && rule.retargets() ? DifficultyRule.seconds(rule.targetMillis()) : "none"));
     }
 }

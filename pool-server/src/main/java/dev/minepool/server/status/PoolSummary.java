@@ -1,6 +1,7 @@
 package dev.minepool.server.status;
 
 import dev.minepool.server.PoolLog;
+import dev.minepool.server.chain.DifficultyRule;
 
 /**
  * The periodic summary line, computed from two snapshots: the one at the last summary and the current one.
@@ -58,7 +59,7 @@ public final class PoolSummary {
         PoolSnapshot.DifficultyView d = now.difficulty();
         StringBuilder out = new StringBuilder().append(now.zeroBits()).append(" zero bits (").append(d.rule());
         if (d.targetMillis() > 0) {
-            out.append(": target ").append(dev.minepool.server.chain.DifficultyRule.seconds(d.targetMillis()))
+            out.append(": target ").append(DifficultyRule.seconds(d.targetMillis()))
                     .append(" a block");
         }
         if (d.measuredMillis() >= 0) {
