@@ -135,6 +135,32 @@ class PoolProcessTest {
         assertThat(output()).as("no stack trace").doesNotContain("\tat ");
     }
 
+    @Test
+    void aChainFileThatRecordsAnotherDifficultyRuleExits2WithOneLineAndIsLeftAsItWas() throws Exception {
+        Path jar = jarCopy();
+        startPool(jar); // creates the chain at a fixed 8 bits
+        sigterm();
+        assertThat(pool.waitFor(HANG_GUARD_SECONDS, TimeUnit.SECONDS)).as("the first pool exited").isTrue();
+        Path chain = dir.resolve("chain.dat");
+        byte[] before = Files.readAllBytes(chain);
+
+        Process second = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString(), "--bind", "127.0.0.1", "--port", "0", "--bits", "8", "--target-block-time",
+                "2s", "--chain", chain.toString(), "--http", "off").redirectErrorStream(true).start();
+        try {
+            assertThat(second.waitFor(HANG_GUARD_SECONDS, TimeUnit.SECONDS)).as("the second pool exited").isTrue();
+            String printed = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(second.exitValue()).as("exit status; it printed:%n%s", printed).isEqualTo(2);
+            assertThat(printed).isEqualTo("pool-server: chain file " + chain + " records the difficulty rule \"fixed"
+                    + " at 8 zero bits\" (0 blocks), but the command line asks for \"retarget to 2 s a block from 8"
+                    + " zero bits (tau 8 s)\"; run with --bits 8 to extend this chain, or give another --chain to"
+                    + " start a new one\n");
+        } finally {
+            second.destroyForcibly();
+        }
+        assertThat(Files.readAllBytes(chain)).as("the chain file is left as it was").isEqualTo(before);
+    }
+
     /** Overwrites the jar in place, as 'mvn package' into the same path did under a running pool. */
     private static void overwrite(Path jar) throws IOException {
         byte[] junk = new byte[(int) Files.size(jar)];

@@ -2,16 +2,18 @@ package dev.minepool.server;
 
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.Protocol;
+import dev.minepool.server.chain.DifficultyRule;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Everything a {@link PoolServer} needs to run. The command line ({@link PoolServerMain}) fills the first eight
- * fields; the rest exist so that tests can shrink timeouts and make job data predictable.
+ * Everything a {@link PoolServer} needs to run. The command line ({@link PoolServerMain}) fills the first nine
+ * fields, {@code http} and {@code targetBlockTime}; the rest exist so that tests can shrink timeouts and make job data predictable.
  *
  * @param bindAddress      the address to listen on (the command line's {@code --bind}, default 0.0.0.0)
  * @param port             the TCP port; 0 picks a free one ({@link PoolServer#port()} tells which)
- * @param zeroBits         leading zero bits a block's hash needs, 1..255
+ * @param zeroBits         leading zero bits a block's hash needs, 1..255; with a target block time, the bits a new
+ *                         chain starts at
  * @param slotSize         nonces per slot, 1..2^32
  * @param dataSize         job data bytes, 52 (the block header) .. 65535
  * @param chainFile        the chain file, created if missing
@@ -25,11 +27,13 @@ import java.time.Duration;
  * @param transactions     fills the data after the block header
  * @param log              where log lines go
  * @param http             where the HTTP API and dashboard listen, {@code HOST:PORT}, or {@code off}
+ * @param targetBlockTime  the block time the difficulty rule aims at, with {@code zeroBits} where it starts;
+ *                         {@link #FIXED_BITS} (zero) for a chain whose every block needs {@code zeroBits}
  */
 public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSize, int dataSize, Path chainFile,
                          long maxBlocks, int maxClients, int maxClientsPerHost, Duration getWorkTimeout,
                          Duration summaryInterval, int firstJobNumber, TransactionSource transactions, PoolLog log,
-                         String http) {
+                         String http, Duration targetBlockTime) {
 
     public static final String DEFAULT_BIND = "0.0.0.0";
     public static final int DEFAULT_ZERO_BITS = 24;
@@ -46,6 +50,8 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
     /** On, and private: an operator opens it to the network on purpose. */
     public static final String DEFAULT_HTTP = "127.0.0.1:8080";
     public static final String HTTP_OFF = "off";
+    /** No target block time: every block needs {@code --bits}, as before difficulty rules. */
+    public static final Duration FIXED_BITS = Duration.ZERO;
 
     public PoolConfig {
         if (port < 0 || port > 65535) {
@@ -82,6 +88,12 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
         java.util.Objects.requireNonNull(chainFile, "chainFile");
         java.util.Objects.requireNonNull(transactions, "transactions");
         java.util.Objects.requireNonNull(log, "log");
+        java.util.Objects.requireNonNull(targetBlockTime, "targetBlockTime");
+        if (!targetBlockTime.isZero() && (targetBlockTime.toMillis() < 1
+                || targetBlockTime.toMillis() > DifficultyRule.MAX_TARGET_MILLIS)) {
+            throw new IllegalArgumentException("--target-block-time " + targetBlockTime.toMillis() + " ms is out of"
+                    + " range: 1 ms .. 24 h");
+        }
         httpAddress(http); // throws for a value that is neither off nor HOST:PORT
     }
 
@@ -90,7 +102,7 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
         return new PoolConfig(DEFAULT_BIND, Protocol.DEFAULT_PORT, DEFAULT_ZERO_BITS, DEFAULT_SLOT_SIZE,
                 Protocol.DEFAULT_DATA_SIZE, Path.of(DEFAULT_CHAIN_FILE), 0, DEFAULT_MAX_CLIENTS,
                 DEFAULT_MAX_CLIENTS_PER_HOST, DEFAULT_GET_WORK_TIMEOUT, DEFAULT_SUMMARY_INTERVAL, 0,
-                TransactionSource.random(), PoolLog.standard(), DEFAULT_HTTP);
+                TransactionSource.random(), PoolLog.standard(), DEFAULT_HTTP, FIXED_BITS);
     }
 
     /**
@@ -112,77 +124,91 @@ public record PoolConfig(String bindAddress, int port, int zeroBits, long slotSi
 
     public PoolConfig withBind(String v) {
         return new PoolConfig(v, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withPort(int v) {
         return new PoolConfig(bindAddress, v, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withZeroBits(int v) {
         return new PoolConfig(bindAddress, port, v, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withSlotSize(long v) {
         return new PoolConfig(bindAddress, port, zeroBits, v, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withDataSize(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, v, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withChainFile(Path v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, v, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withMaxBlocks(long v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, v, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withMaxClients(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, v,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withMaxClientsPerHost(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                v, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http);
+                v, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withGetWorkTimeout(Duration v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, v, summaryInterval, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, v, summaryInterval, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withSummaryInterval(Duration v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, v, firstJobNumber, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, v, firstJobNumber, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withFirstJobNumber(int v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, v, transactions, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, v, transactions, log, http, targetBlockTime);
     }
 
     public PoolConfig withTransactions(TransactionSource v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, v, log, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, v, log, http, targetBlockTime);
     }
 
     public PoolConfig withLog(PoolLog v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, v, http);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, v, http, targetBlockTime);
+    }
+
+    public PoolConfig withTargetBlockTime(Duration v) {
+        return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, http, v);
+    }
+
+    /**
+     * The difficulty rule this configuration asks for, governing from block 1: fixed at {@code zeroBits}, or
+     * retargeting from them toward {@code targetBlockTime}.
+     */
+    public DifficultyRule difficultyRule() {
+        return targetBlockTime.isZero() ? DifficultyRule.fixed(zeroBits)
+                : DifficultyRule.retarget(zeroBits, targetBlockTime.toMillis());
     }
 
     public PoolConfig withHttp(String v) {
         return new PoolConfig(bindAddress, port, zeroBits, slotSize, dataSize, chainFile, maxBlocks, maxClients,
-                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, v);
+                maxClientsPerHost, getWorkTimeout, summaryInterval, firstJobNumber, transactions, log, v, targetBlockTime);
     }
 
     /**

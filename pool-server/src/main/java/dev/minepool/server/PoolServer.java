@@ -2,6 +2,9 @@ package dev.minepool.server;
 
 import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainFile;
+import dev.minepool.server.chain.Difficulty;
+import dev.minepool.server.chain.DifficultyRule;
+import dev.minepool.server.chain.RuleMismatchException;
 import dev.minepool.server.http.HttpApi;
 import dev.minepool.server.ledger.Ledger;
 import dev.minepool.server.loop.EventLoop;
@@ -63,6 +66,7 @@ public final class PoolServer implements AutoCloseable {
      * Binding comes first, so that a wrong address or a port in use leaves no new chain file behind.
      *
      * @throws CannotListenException if the address cannot be bound (one sentence)
+     * @throws RuleMismatchException if the chain file records a difficulty rule the configuration cannot extend
      * @throws IOException           if the chain file is corrupt (naming the record) or cannot be used
      */
     public synchronized void start() throws IOException {
@@ -73,12 +77,17 @@ public final class PoolServer implements AutoCloseable {
         ServerSocketChannel listener = listen();
         try {
             http = listenHttp();
-            chain = ChainFile.open(config.chainFile(), log);
+            chain = ChainFile.open(config.chainFile(), config.difficultyRule(), log);
             ledger = Ledger.load(config.chainFile());
             loop = new EventLoop(config, listener, new BlockSink() {
                 @Override
                 public ChainFile.Tip tip() {
                     return chain.tip();
+                }
+
+                @Override
+                public Difficulty difficulty() {
+                    return chain.difficulty();
                 }
 
                 @Override
@@ -95,6 +104,10 @@ public final class PoolServer implements AutoCloseable {
             closeChain();
             throw e;
         }
+        // Read before the loop runs: from then on the chain is the loop's alone.
+        ChainFile.Tip tip = chain.tip();
+        int bits = chain.difficulty().requiredBits();
+        DifficultyRule rule = chain.difficulty().rule();
         loopThread = new Thread(this::runLoop, "pool-event-loop");
         loopThread.start();
         if (http != null) {
@@ -102,11 +115,14 @@ public final class PoolServer implements AutoCloseable {
                     ledger, version());
         }
         // Said last, when everything runs: whoever waits for these lines (a launcher, a test) may act at once.
-        ChainFile.Tip tip = chain.tip();
         log.info("chain " + config.chainFile() + ": tip is " + (tip.height() == 0 ? "the genesis block"
                 : "block " + tip.height()) + " (hash " + PoolLog.shortHash(tip.hash()) + "); mining block "
-                + (tip.height() + 1) + " at " + config.zeroBits() + " zero bits, " + config.slotsPerJob()
-                + " slots of " + config.slotSize() + " nonces per job");
+                + (tip.height() + 1) + " at " + bits + " zero bits, " + config.slotsPerJob() + " slots of "
+                + config.slotSize() + " nonces per job; difficulty rule: " + rule.describe());
+        if (rule.retargets() && rule.startBits() != config.zeroBits()) {
+            log.info("--bits " + config.zeroBits() + " is where a new chain starts; this one started at "
+                    + rule.startBits() + " and its rule sets the bits from there");
+        }
         if (http != null) {
             log.info("http on " + httpUrl() + " (the dashboard; the API under /api, metrics at /metrics)");
         }

@@ -1,6 +1,8 @@
 package dev.minepool.server;
 
 import dev.minepool.server.chain.ChainCommand;
+import dev.minepool.server.chain.DifficultyRule;
+import dev.minepool.server.chain.RuleMismatchException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -9,8 +11,8 @@ import java.time.Duration;
 /**
  * The command line: {@code pool-server [options]} runs a pool, {@code pool-server chain [--chain FILE]} prints
  * and verifies a chain. Exit status 0 on success; 1 when the pool or the chain fails (a damaged chain file, a
- * disk that cannot be written, an internal error in the event loop); 2 for a bad command line or an address
- * the pool cannot listen on.
+ * disk that cannot be written, an internal error in the event loop); 2 for a bad command line, an address
+ * the pool cannot listen on, or a chain file that records another difficulty rule than the options ask for.
  */
 public final class PoolServerMain {
     static final int EXIT_OK = 0;
@@ -28,7 +30,14 @@ public final class PoolServerMain {
             options:
               --port N          TCP port to listen on (default 3333; 0 picks a free port)
               --bind ADDR       address to listen on (default 0.0.0.0)
-              --bits N          leading zero bits a block's hash needs, 1..255 (default 24)
+              --bits N          leading zero bits a block's hash needs, 1..255 (default 24); with
+                                --target-block-time, where a new chain starts
+              --target-block-time DURATION
+                                retarget: the zero bits of every new height follow the hash rate,
+                                so that a block comes every DURATION on average (such as 2s, 30s,
+                                10m, 500ms; 1ms..24h). Without it every block needs --bits. The
+                                chain file records the rule; a file that records another one is
+                                refused (exit 2), naming the options that extend it
               --slot-size N     nonces per slot, 1..4294967296 (default 16777216)
               --data-size N     job data bytes, 52..65535 (default 1024)
               --chain FILE      the chain file (default minepool-chain.dat in the working directory)
@@ -80,7 +89,7 @@ public final class PoolServerMain {
         installSignalHandlers(server, stopper);
         try {
             server.start();
-        } catch (CannotListenException e) {
+        } catch (CannotListenException | RuleMismatchException e) {
             err.println("pool-server: " + e.getMessage());
             return EXIT_USAGE;
         } catch (IOException e) {
@@ -191,6 +200,7 @@ public final class PoolServerMain {
                 case "--max-blocks" -> config.withMaxBlocks(longValue(name, value, 0, Long.MAX_VALUE));
                 case "--max-clients" -> config.withMaxClients(intValue(name, value, 1, Integer.MAX_VALUE));
                 case "--http" -> config.withHttp(value);
+                case "--target-block-time" -> config.withTargetBlockTime(duration(name, value));
                 case "--max-clients-per-host" ->
                         config.withMaxClientsPerHost(intValue(name, value, 1, Integer.MAX_VALUE));
                 default -> throw new AssertionError(name);
@@ -202,9 +212,32 @@ public final class PoolServerMain {
     private static boolean isOption(String name) {
         return switch (name) {
             case "--port", "--bind", "--bits", "--slot-size", "--data-size", "--chain", "--max-blocks",
-                    "--max-clients", "--max-clients-per-host", "--http" -> true;
+                    "--max-clients", "--max-clients-per-host", "--http", "--target-block-time" -> true;
             default -> false;
         };
+    }
+
+    private static final java.util.regex.Pattern DURATION =
+            java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(ms|s|m|h)");
+
+    /** {@code 2s}, {@code 30s}, {@code 10m}, {@code 1h}, {@code 500ms}: a whole number and a unit. */
+    static Duration duration(String name, String value) {
+        java.util.regex.Matcher m = DURATION.matcher(value.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(name + " '" + dev.minepool.protocol.MinerName.escape(value)
+                    + "' is not a duration: a whole number and a unit, such as 2s, 30s, 10m or 500ms");
+        }
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+        if (d.isZero() || d.toMillis() > DifficultyRule.MAX_TARGET_MILLIS) {
+            throw new IllegalArgumentException(name + " " + value.trim() + " is out of range: 1ms..24h");
+        }
+        return d;
     }
 
     private static int intValue(String name, String value, int min, int max) {

@@ -4,6 +4,8 @@ import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainCorruptException;
 import dev.minepool.server.chain.Genesis;
 import dev.minepool.server.chain.ChainFile;
+import dev.minepool.server.chain.DifficultyRule;
+import dev.minepool.server.chain.RuleMismatchException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -185,19 +187,72 @@ class ChainTest {
     }
 
     @Test
+    void aChainThatRecordsAnotherRuleIsRefusedNamingTheOptionsThatExtendIt() throws Exception {
+        mine(2, "alice"); // fixed at 8 bits
+        byte[] before = Files.readAllBytes(chainFile());
+        for (PoolConfig asked : List.of(config().withZeroBits(9),
+                config().withTargetBlockTime(Duration.ofSeconds(2)))) {
+            PoolServer pool = new PoolServer(asked);
+            try {
+                assertThatThrownBy(pool::start).isInstanceOf(RuleMismatchException.class)
+                        .hasMessage("chain file " + chainFile() + " records the difficulty rule \"fixed at 8 zero"
+                                + " bits\" (2 blocks), but the command line asks for \"" + asked.difficultyRule()
+                                .describe() + "\"; run with --bits 8 to extend this chain, or give another --chain to"
+                                + " start a new one");
+            } finally {
+                pool.close();
+            }
+        }
+        assertThat(Files.readAllBytes(chainFile())).as("the file is left as it was").isEqualTo(before);
+    }
+
+    @Test
+    void aRetargetingChainRestartedWithOtherBitsGoesOnWhereItsRuleIs() throws Exception {
+        PoolConfig retarget = config().withZeroBits(4).withTargetBlockTime(Duration.ofSeconds(10));
+        try (PoolServer pool = new PoolServer(retarget)) {
+            pool.start();
+            try (TestMiner miner = new TestMiner(pool.port())) {
+                // Blocks far faster than 10 s: a quarter bit more each from block 3 on (a hair less, since each took
+                // a few ms), so block 4 or 5 needs 5 bits, and block 6 does for sure.
+                for (int i = 0; i < 5; i++) {
+                    Message.Task task = miner.getWork("alice");
+                    miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
+                    assertThat(miner.read()).isEqualTo(new Message.Accepted(task.job()));
+                }
+            }
+            assertThat(log.await("needs 5 zero bits (was 4)", WAIT)).contains("difficulty: block ", "target 10 s");
+        }
+        try (PoolServer pool = new PoolServer(retarget.withZeroBits(20))) {
+            pool.start();
+            assertThat(log.await("--bits 20 is where a new chain starts", WAIT))
+                    .contains("this one started at 4 and its rule sets the bits from there");
+            try (TestMiner miner = new TestMiner(pool.port())) {
+                Message.Task task = miner.getWork("alice");
+                assertThat(task.zeroBits()).as("block 6, by the chain's rule, not --bits").isEqualTo(5);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = PoolServerMain.run(new String[] {"chain", "--chain", chainFile().toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+        assertThat(status).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("difficulty rule: retarget to 10 s a block from 4 zero bits (tau 40 s)");
+    }
+
+    @Test
     void anAppendedBlockReadsBackFieldForField() throws Exception {
         byte[] data = new byte[100];
         new BlockHeader(Genesis.hash(), 1, 1_700_000_000_000L, 3).writeTo(data);
         long nonce = TestMiner.findNonce(data, 0, 1L << 32, 6, true);
         Block block = new Block(1, Genesis.hash(), data, nonce, 6, "żółw", 1_700_000_001_234L, 1_234L);
-        try (ChainFile chain = ChainFile.open(chainFile(), log)) {
+        try (ChainFile chain = ChainFile.open(chainFile(), DifficultyRule.fixed(6), log)) {
             chain.append(block);
             assertThat(chain.tip().hash()).isEqualTo(block.hash());
         }
         List<Block> read = new ArrayList<>();
         ChainFile.scan(chainFile(), read::add);
         assertThat(read).containsExactly(block);
-        assertThat(Files.size(chainFile())).isEqualTo(ChainFile.FILE_HEADER_LENGTH
+        assertThat(Files.size(chainFile())).isEqualTo(ChainFile.RULE_HEADER_LENGTH
                 + ChainFile.RECORD_HEADER_LENGTH + ChainFile.DATA_OFFSET + data.length);
     }
 }

@@ -69,6 +69,31 @@ class HttpApiTest {
     }
 
     @Test
+    void aRetargetingPoolShowsItsTargetAndTheBlockTimeItMeasures() throws Exception {
+        pool.close();
+        pool = new PoolServer(PoolConfig.forTest(dir.resolve("retarget.dat"), 4).withLog(log).withHttp("127.0.0.1:0")
+                .withTargetBlockTime(Duration.ofSeconds(2)));
+        pool.start();
+        base = pool.httpUrl();
+        try (TestMiner alice = new TestMiner(pool.port())) {
+            for (int i = 0; i < 3; i++) {
+                mine(alice, "alice");
+            }
+        }
+        assertThat(pool.awaitSnapshot(s -> s.tipHeight() == 3, WAIT)).isNotNull();
+        String p = get("/api/pool").body();
+        assertThat(field(p, "difficultyRule")).isEqualTo("retarget");
+        assertThat(field(p, "targetBlockTimeSeconds")).isEqualTo("2");
+        assertThat(Double.parseDouble(field(p, "measuredBlockTimeSeconds"))).as("3 blocks mined at once")
+                .isBetween(0.0, 2.0);
+        assertThat(field(p, "measuredOverBlocks")).isEqualTo("2");
+        assertThat(Double.parseDouble(field(p, "fractionalBits"))).as("two fast gaps counted: just under 4.5")
+                .isBetween(4.4, 4.5);
+        String metrics = get("/metrics").body();
+        assertThat(metrics).contains("minepool_target_block_time_seconds 2\n", "minepool_block_time_seconds ");
+    }
+
+    @Test
     void poolMinersBlocksAndBalancesDescribeTheChainAndWhoIsMining() throws Exception {
         try (TestMiner alice = new TestMiner(pool.port()); TestMiner bob = new TestMiner(pool.port())) {
             Message.Task task = mine(alice, "alice");
@@ -83,6 +108,10 @@ class HttpApiTest {
             assertThat(field(p, "height")).isEqualTo("1");
             assertThat(field(p, "miningHeight")).isEqualTo("2");
             assertThat(field(p, "zeroBits")).isEqualTo("10");
+            assertThat(field(p, "difficultyRule")).isEqualTo("fixed");
+            assertThat(field(p, "targetBlockTimeSeconds")).isEqualTo("null");
+            assertThat(field(p, "measuredBlockTimeSeconds")).as("one block: no gap yet").isEqualTo("null");
+            assertThat(field(p, "chainWork")).isEqualTo("1024");
             assertThat(field(p, "minersConnected")).isEqualTo("2");
             assertThat(field(p, "blocksFound")).isEqualTo("1");
             assertThat(field(p, "tipHash")).isEqualTo(pool.snapshot().tipHash());
@@ -147,7 +176,7 @@ class HttpApiTest {
         reader.setDaemon(true);
         reader.start();
         assertThat(events.poll(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as("the greeting")
-                .isNotNull();
+                .contains("\"zeroBits\":10,\"targetBlockTimeSeconds\":null,\"measuredBlockTimeSeconds\":null,");
         try (TestMiner alice = new TestMiner(pool.port())) {
             mine(alice, "alice");
             String balanced = null;

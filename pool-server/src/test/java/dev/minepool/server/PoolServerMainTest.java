@@ -26,7 +26,7 @@ class PoolServerMainTest {
         Outcome o = run("--help");
         assertThat(o.status()).isZero();
         assertThat(o.out()).contains("--port", "--bind", "--bits", "--slot-size", "--data-size", "--chain",
-                "--max-blocks", "--max-clients", "pool-server chain");
+                "--max-blocks", "--max-clients", "--target-block-time DURATION", "pool-server chain");
     }
 
     @ParameterizedTest
@@ -41,6 +41,10 @@ class PoolServerMainTest {
             "--max-clients 0    | --max-clients 0 must be at least 1",
             "--frobnicate 1     | unknown option '--frobnicate'",
             "--port             | --port needs a value",
+            "--target-block-time 2 | --target-block-time '2' is not a duration: a whole number and a unit, such as 2s",
+            "--target-block-time 1.5s | --target-block-time '1.5s' is not a duration",
+            "--target-block-time 0s | --target-block-time 0s is out of range: 1ms..24h",
+            "--target-block-time 25h | --target-block-time 25h is out of range: 1ms..24h",
     })
     void aBadOptionIsAOneLineErrorWithStatus2(String args, String message) {
         Outcome o = run(args.trim().split("\\s+"));
@@ -62,6 +66,31 @@ class PoolServerMainTest {
         assertThat(c.chainFile().toString()).isEqualTo("x.dat");
         assertThat(c.maxBlocks()).isEqualTo(3);
         assertThat(c.maxClients()).isEqualTo(5);
+        assertThat(c.targetBlockTime()).as("no target: fixed bits").isEqualTo(PoolConfig.FIXED_BITS);
+        assertThat(c.difficultyRule()).isEqualTo(dev.minepool.server.chain.DifficultyRule.fixed(20));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2s, 2000", "30s, 30000", "10m, 600000", "1h, 3600000", "500ms, 500", "24h, 86400000"})
+    void theTargetBlockTimeTakesAWholeNumberAndAUnit(String value, long millis) throws Exception {
+        PoolConfig c = PoolServerMain.parse(new String[] {"--bits", "12", "--target-block-time", value});
+        assertThat(c.targetBlockTime().toMillis()).isEqualTo(millis);
+        assertThat(c.difficultyRule()).isEqualTo(dev.minepool.server.chain.DifficultyRule.retarget(12, millis));
+        assertThat(c.difficultyRule().tauMillis()).isEqualTo(4 * millis);
+    }
+
+    @Test
+    void everyWithMethodKeepsTheTargetBlockTime() {
+        PoolConfig c = PoolConfig.defaults().withTargetBlockTime(java.time.Duration.ofSeconds(2));
+        java.util.List<PoolConfig> changed = java.util.List.of(c.withBind("127.0.0.1"), c.withPort(1),
+                c.withZeroBits(3), c.withSlotSize(5), c.withDataSize(60), c.withChainFile(java.nio.file.Path.of("y")),
+                c.withMaxBlocks(2), c.withMaxClients(3), c.withMaxClientsPerHost(4),
+                c.withGetWorkTimeout(java.time.Duration.ofSeconds(1)),
+                c.withSummaryInterval(java.time.Duration.ofSeconds(1)), c.withFirstJobNumber(9),
+                c.withTransactions(TransactionSource.random()), c.withLog(PoolLog.standard()), c.withHttp("off"));
+        assertThat(changed).allSatisfy(changedConfig -> assertThat(changedConfig.targetBlockTime())
+                .isEqualTo(java.time.Duration.ofSeconds(2)));
+        assertThat(c.withTargetBlockTime(PoolConfig.FIXED_BITS).withPort(7).targetBlockTime()).isZero();
     }
 
     @Test

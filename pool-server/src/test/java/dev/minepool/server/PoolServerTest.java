@@ -452,7 +452,22 @@ class PoolServerTest {
         miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
         assertThat(miner.read()).isEqualTo(new Message.Accepted(task.job()));
         assertThat(log.await("summary: 1 miner, 1 block in this run", WAIT)).isNotNull()
-                .containsPattern("est\\. pool hash rate [0-9.]+ (k|M|G|T)?H/s");
+                .containsPattern("est\\. pool hash rate [0-9.]+ (k|M|G|T)?H/s; " + BITS + " zero bits \\(fixed\\)");
+    }
+
+    @Test
+    void theSummaryShowsTheRetargetRuleItsTargetAndTheMeasuredBlockTime() throws Exception {
+        PoolServer pool = start(config().withSummaryInterval(Duration.ofMillis(100))
+                .withTargetBlockTime(Duration.ofSeconds(30)));
+        TestMiner miner = miner(pool);
+        for (int i = 0; i < 2; i++) {
+            Message.Task task = miner.getWork("alice");
+            miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
+            assertThat(miner.read()).isEqualTo(new Message.Accepted(task.job()));
+        }
+        assertThat(log.await("summary: 1 miner, 2 blocks in this run", WAIT)).isNotNull()
+                .containsPattern(BITS + " zero bits \\(retarget: target 30 s a block, measured [0-9]+\\.[0-9]{2} s over"
+                        + " the last 1 block\\)");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.minepool.server.chain;
 
 import dev.minepool.protocol.MinerName;
 import dev.minepool.server.PoolConfig;
+import dev.minepool.server.PoolLog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
@@ -13,7 +14,8 @@ import java.util.TreeMap;
 
 /**
  * {@code pool-server chain [--chain FILE]}: prints every block and each miner's balance, verifying every record,
- * link and proof of work, without changing the file. Exits 0 only for a file that verifies to its last byte; 1,
+ * link and proof of work, and every block's zero bits against the difficulty rule the file records, without
+ * changing the file; then the mean block time over the last {@value #MEAN_OVER} blocks. Exits 0 only for a file that verifies to its last byte; 1,
  * with one line on stderr, for any damage, a torn tail included (the blocks before it are printed); 2 for a bad
  * command line. Miner names are printed escaped: a file from an older pool may hold any bytes in them.
  */
@@ -21,13 +23,17 @@ public final class ChainCommand {
     public static final int EXIT_OK = 0;
     public static final int EXIT_DAMAGED = 1;
     public static final int EXIT_USAGE = 2;
+    /** The block time is reported as the mean over this many blocks, the last of the chain. */
+    public static final int MEAN_OVER = 50;
 
     static final String USAGE = """
             usage: pool-server chain [--chain FILE]
 
             Prints the chain of mined blocks and each miner's balance, verifying every record, link and proof
-            of work. Exits 0 if the whole file verifies, 1 if anything in it is damaged (a torn last record
-            included), 2 for a bad command line.
+            of work, and every block's zero bits against the difficulty rule the file records (naming the first
+            block that breaks it); then the chain's work and its mean block time over the last 50 blocks.
+            Exits 0 if the whole file verifies, 1 if anything in it is damaged (a torn last record included),
+            2 for a bad command line.
 
               --chain FILE      the chain file (default minepool-chain.dat in the working directory)
               -h, --help        print this help
@@ -59,9 +65,12 @@ public final class ChainCommand {
         out.println("chain " + file + " (genesis " + Genesis.hashHex() + ")");
         out.printf("%8s  %-64s  %-10s  %4s  %-10s  %12s%n", "height", "hash", "winner", "bits", "nonce",
                 "time to mine");
+        long[] foundAt = new long[MEAN_OVER + 1];
+        long[] seen = {0};
         ChainFile.ReadResult result;
         try {
             result = ChainFile.scan(file, block -> {
+                foundAt[(int) (seen[0]++ % foundAt.length)] = block.foundAtMillis();
                 String winner = MinerName.escape(block.winner());
                 out.printf(Locale.ROOT, "%8d  %s  %-10s  %4d  0x%08x  %10.1f s%n", block.height(),
                         hex.formatHex(block.hash()), winner, block.zeroBits(), block.nonce(),
@@ -87,9 +96,31 @@ public final class ChainCommand {
         out.println();
         out.println(result.blocks() + " blocks, every link and proof of work verified; tip hash "
                 + result.tip().hashHex());
-        if (result.version() == ChainFile.VERSION_1) {
-            out.println("format version 1 (no checksum on record lengths): the pool upgrades the file to version "
-                    + ChainFile.VERSION + " when it next opens it");
+        DifficultyRule rule = result.rule();
+        Difficulty difficulty = result.difficulty();
+        if (rule == null) {
+            out.println("difficulty rule: none recorded (format version " + result.version() + "): each block keeps"
+                    + " the zero bits it was mined at");
+        } else {
+            out.println("difficulty rule: " + rule.describe() + "; every block's zero bits follow it, and the next"
+                    + " block needs " + difficulty.requiredBits()
+                    + (rule.retargets() ? String.format(Locale.ROOT, " (F = %.4f)", difficulty.fractionalBits())
+                    : ""));
+        }
+        out.printf(Locale.ROOT, "chain work: 2^%.2f (%s hashes on average)%n", result.chainWork().log2(),
+                result.chainWork());
+        int span = (int) Math.min(MEAN_OVER, result.blocks() - 1);
+        if (span > 0) {
+            long last = foundAt[(int) ((seen[0] - 1) % foundAt.length)];
+            long first = foundAt[(int) ((seen[0] - 1 - span) % foundAt.length)];
+            out.printf(Locale.ROOT, "block time: mean %.3f s over the last %s (from their found-at times)%s%n",
+                    (last - first) / 1000.0 / span, PoolLog.count(span, "block"), rule != null && rule.retargets()
+                            ? ", target " + DifficultyRule.seconds(rule.targetMillis()) : "");
+        }
+        if (result.version() != ChainFile.VERSION) {
+            out.println("format version " + result.version() + (result.version() == ChainFile.VERSION_1
+                    ? " (no checksum on record lengths, no difficulty rule)" : " (no difficulty rule)")
+                    + ": the pool upgrades the file to version " + ChainFile.VERSION + " when it next opens it");
         }
         out.println("balances (1 coin per block):");
         if (balances.isEmpty()) {

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
@@ -29,27 +30,30 @@ import java.util.zip.CRC32;
  * PROTOCOL.md ("The chain file") is the contract; this drawing is the same one, with the names of the offsets.
  *
  * <pre>
- *  file header (version 2)
+ *  file header (versions 2 and 3)
  *  0              4            6                8                      L-4               L
  *  +--------------+------------+----------------+---- ... ----------+------------------+
  *  | magic "MPCH" | version    | header length  | fields            | CRC32 of bytes   |
- *  |              | u16 = 2    | u16 = L (>=12) | (L-12 bytes)      | 0 .. L-4         |
+ *  |              | u16 = 3    | u16 = L (>=12) | (L-12 bytes)      | 0 .. L-4         |
  *  +--------------+------------+----------------+---- ... ----------+------------------+
  *
- *  header field (none defined yet; a field whose tag has bit 15 clear must be understood, else the file is refused)
+ *  header field (a field whose tag has bit 15 clear must be understood, else the file is refused)
  *  0         2          4
  *  +---------+----------+---------------
  *  | tag u16 | length n | value (n bytes)
  *  +---------+----------+---------------
  *
- *  record (version 2), one per block in height order from 1, starting at byte L
+ *  version 3 holds exactly one field 0x0001, the difficulty rule (drawn in DifficultyRule), so L = 30;
+ *  version 2 defines no field, and its header is always the 12 bytes 4d504348 0002 000c 1f1212ed
+ *
+ *  record (versions 2 and 3), one per block in height order from 1, starting at byte L
  *  0                 4                 8                  12
  *  +-----------------+-----------------+------------------+-------------------------------
  *  | body length u32 | CRC32 of body   | CRC32 of bytes   | body (body length bytes)
  *  |                 |                 | 0..7 (the above) |
  *  +-----------------+-----------------+------------------+-------------------------------
  *
- *  body (the same in versions 1 and 2)
+ *  body (the same in every version)
  *  0          4                 36         40     41              51             59             67       69
  *  +----------+-----------------+----------+------+---------------+--------------+--------------+--------+------
  *  | height   | previous hash   | nonce    | zero | winner name   | found at     | time to mine | data   | data
@@ -66,15 +70,18 @@ import java.util.zip.CRC32;
  * <p>{@link ChainReader} reads and verifies; the only damage it takes for a crash rather than corruption is a
  * torn tail: a record header cut short by the end of the file, or a record whose header checks out but whose
  * body runs past it. Both CRCs together mean a flipped bit anywhere in a record is refused as corruption. {@link
- * #open} sets a torn tail aside in a side file ({@link TornTail}) and upgrades a version 1 file ({@link
- * VersionUpgrade}); a complete record that fails any check stops the pool, naming the record and its offset.
+ * #open} sets a torn tail aside in a side file ({@link TornTail}) and upgrades a version 1 or 2 file ({@link
+ * VersionUpgrade}); a complete record that fails any check, the difficulty rule included ({@link Difficulty}),
+ * stops the pool, naming the record and its offset.
  *
  * <p>Not thread-safe: the pool's event loop is its only user.
  */
 public final class ChainFile implements Closeable {
     public static final byte[] MAGIC = "MPCH".getBytes(StandardCharsets.US_ASCII);
-    /** The version this pool writes. */
-    public static final int VERSION = 2;
+    /** The version this pool writes: a file header that records the difficulty rule. */
+    public static final int VERSION = 3;
+    /** The version before the difficulty rule: its blocks keep the bits they say. Read, and upgraded on open. */
+    public static final int VERSION_2 = 2;
     /** The first version, read and upgraded on open. */
     public static final int VERSION_1 = 1;
 
@@ -83,7 +90,7 @@ public final class ChainFile implements Closeable {
     public static final int HEADER_LENGTH_OFFSET = VERSION_OFFSET + 2;
     public static final int HEADER_FIELDS_OFFSET = HEADER_LENGTH_OFFSET + 2;
     public static final int HEADER_CRC_LENGTH = 4;
-    /** The version 2 file header with no fields: what this pool writes. */
+    /** A file header with no fields, the shortest: version 2's, always. */
     public static final int FILE_HEADER_LENGTH = HEADER_FIELDS_OFFSET + HEADER_CRC_LENGTH;
 
     public static final int FIELD_TAG_OFFSET = 0;
@@ -91,6 +98,8 @@ public final class ChainFile implements Closeable {
     public static final int FIELD_VALUE_OFFSET = FIELD_LENGTH_OFFSET + 2;
     /** A field whose tag has this bit set may be skipped by a reader that does not know it. */
     public static final int OPTIONAL_FIELD_TAG_BIT = 0x8000;
+    /** The version 3 file header: one field, the difficulty rule. */
+    public static final int RULE_HEADER_LENGTH = FILE_HEADER_LENGTH + FIELD_VALUE_OFFSET + DifficultyRule.VALUE_LENGTH;
 
     public static final int V1_RESERVED_OFFSET = VERSION_OFFSET + 2;
     public static final int V1_FILE_HEADER_LENGTH = V1_RESERVED_OFFSET + 2;
@@ -137,78 +146,135 @@ public final class ChainFile implements Closeable {
      * What reading a chain found: the verified blocks end at {@code validEnd}; the bytes from there to {@code
      * fileSize} are a torn tail, described by {@code tornTail} (null when there is none).
      */
-    public record ReadResult(int version, Tip tip, long blocks, long validEnd, long fileSize, String tornTail) {
+    public record ReadResult(int version, Tip tip, long blocks, long validEnd, long fileSize, String tornTail,
+                             Difficulty difficulty) {
         public boolean torn() {
             return tornTail != null;
+        }
+
+        /** The file's difficulty rule; null for versions 1 and 2, which recorded none. */
+        public DifficultyRule rule() {
+            return difficulty.rule();
+        }
+
+        /** Σ 2^bits over the verified blocks. */
+        public ChainWork chainWork() {
+            return difficulty.work();
         }
     }
 
     private final Path path;
     private final FileChannel channel;
     private final FileLock lock;
+    private final Difficulty difficulty;
     private Tip tip;
     private long end;
 
-    ChainFile(Path path, FileChannel channel, FileLock lock, Tip tip, long end) {
+    ChainFile(Path path, FileChannel channel, FileLock lock, Tip tip, long end, Difficulty difficulty) {
         this.path = path;
         this.channel = channel;
         this.lock = lock;
         this.tip = tip;
         this.end = end;
+        this.difficulty = difficulty;
     }
 
     /**
      * Opens (creating if missing) and verifies a chain file for appending, and locks it so that a second pool
-     * cannot append to it too. A torn tail is moved to a side file with a warning; a version 1 file is upgraded
-     * to version 2, keeping the old file as a {@code .v1} backup.
+     * cannot append to it too. A new file records {@code rule}. A torn tail is moved to a side file with a
+     * warning; a version 1 or 2 file, which recorded no rule, is upgraded to version 3 with {@code rule} governing
+     * the blocks after its tip, keeping the old file as a {@code .v1} or {@code .v2} backup.
      *
+     * @throws RuleMismatchException  if the file records a rule that {@code rule} cannot extend (another kind, target
+     *                               block time, or fixed bits); the file is then left as it was
      * @throws ChainCorruptException naming the file header or the record and its offset, if anything but a torn
      *                               tail is wrong; the file is then left as it was
      * @throws IOException           if the file cannot be read, written or locked
      */
-    public static ChainFile open(Path path, PoolLog log) throws IOException {
-        return open(path, log, Clock.systemUTC());
+    public static ChainFile open(Path path, DifficultyRule rule, PoolLog log) throws IOException {
+        return open(path, rule, log, Clock.systemUTC());
     }
 
-    /** {@link #open(Path, PoolLog)} with the clock that names side files. */
-    static ChainFile open(Path path, PoolLog log, Clock clock) throws IOException {
-        Object identity = identity(path);
-        FileChannel channel = openForWriting(path);
-        try {
-            FileLock lock = tryLock(channel);
-            if (lock == null) {
-                throw new IOException("chain file " + path + " is in use by another pool server");
+    /** {@link #open(Path, DifficultyRule, PoolLog)} with the clock that names side files and bounds timestamps. */
+    static ChainFile open(Path path, DifficultyRule rule, PoolLog log, Clock clock) throws IOException {
+        while (true) {
+            if (!exists(path) || Files.size(path) == 0) {
+                create(path, rule);
             }
-            // Another pool may have upgraded the file (renamed a new one into place) between our look at the path
-            // and our lock: then this channel holds the old file, which nobody should append to.
-            if (identity != null && !identity.equals(identity(path))) {
-                throw new IOException("chain file " + path + " is in use by another pool server (it was replaced"
-                        + " while this one opened it)");
-            }
-            if (channel.size() == 0) {
-                writeFileHeader(channel);
-                return new ChainFile(path, channel, lock, Tip.genesis(), FILE_HEADER_LENGTH);
-            }
-            ReadResult result = ChainReader.read(channel, path, block -> { });
-            if (result.torn()) {
-                Path side = TornTail.setAside(channel, path, result.validEnd(), clock);
-                log.warn("chain file " + path + ": " + result.tornTail() + ", a torn append (a crash during an"
-                        + " append leaves this; that block was never acknowledged); moved its "
-                        + (result.fileSize() - result.validEnd()) + " bytes to " + side);
-                channel.truncate(result.validEnd());
-                if (result.validEnd() == 0) {
-                    writeFileHeader(channel);
-                    result = new ReadResult(VERSION, Tip.genesis(), 0, FILE_HEADER_LENGTH, FILE_HEADER_LENGTH, null);
+            Object identity = identity(path);
+            FileChannel channel = openForWriting(path);
+            try {
+                FileLock lock = tryLock(channel);
+                if (lock == null) {
+                    throw new IOException("chain file " + path + " is in use by another pool server");
                 }
-                channel.force(true);
+                // Another pool may have upgraded the file (renamed a new one into place) between our look at the
+                // path and our lock: then this channel holds the old file, which nobody should append to.
+                if (identity != null && !identity.equals(identity(path))) {
+                    throw new IOException("chain file " + path + " is in use by another pool server (it was"
+                            + " replaced while this one opened it)");
+                }
+                ReadResult result = ChainReader.read(channel, path, block -> { }, clock.millis());
+                if (result.version() == VERSION && !rule.compatibleWith(result.rule())) {
+                    throw new RuleMismatchException(path, result.rule(), rule, result.blocks());
+                }
+                if (result.torn()) {
+                    Path side = TornTail.setAside(channel, path, result.validEnd(), clock);
+                    log.warn("chain file " + path + ": " + result.tornTail() + ", a torn append (a crash during an"
+                            + " append leaves this; that block was never acknowledged); moved its "
+                            + (result.fileSize() - result.validEnd()) + " bytes to " + side);
+                    channel.truncate(result.validEnd());
+                    channel.force(true);
+                    if (result.validEnd() == 0) {
+                        // The header itself was cut short: nothing was in the file. Start it afresh, whole.
+                        channel.close();
+                        continue;
+                    }
+                }
+                if (result.version() == VERSION_1 || result.version() == VERSION_2) {
+                    return VersionUpgrade.upgrade(path, channel, lock, result.version(),
+                            rule.from(result.tip().height() + 1), log, clock.millis());
+                }
+                return new ChainFile(path, channel, lock, result.tip(), result.validEnd(), result.difficulty());
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
             }
-            if (result.version() == VERSION_1) {
-                return VersionUpgrade.upgrade(path, channel, lock, log);
+        }
+    }
+
+    /**
+     * Writes a new, empty chain that records {@code rule}: in full beside its final name, forced, then renamed
+     * into place, so that no reader ever sees a header cut short (a version 3 header has no torn state).
+     */
+    private static void create(Path path, DifficultyRule rule) throws IOException {
+        Path temporary = path.resolveSibling(path.getFileName() + ".new-" + ProcessHandle.current().pid());
+        try (FileChannel fresh = openNew(temporary, path)) {
+            ByteBuffer header = ByteBuffer.wrap(fileHeader(rule));
+            while (header.hasRemaining()) {
+                fresh.write(header);
             }
-            return new ChainFile(path, channel, lock, result.tip(), result.validEnd());
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
+            fresh.force(true);
+        }
+        try {
+            Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(temporary);
+            throw new IOException("cannot create chain file " + path + ": " + PoolLog.reason(e), e);
+        }
+        forceDirectory(directoryOf(path));
+    }
+
+    private static FileChannel openNew(Path temporary, Path path) throws IOException {
+        try {
+            return FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (NoSuchFileException e) {
+            throw new IOException("cannot create chain file " + path + ": its directory does not exist", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("cannot create chain file " + path + ": permission denied", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IOException("cannot create chain file " + path + ": " + e.getReason(), e);
         }
     }
 
@@ -242,19 +308,21 @@ public final class ChainFile implements Closeable {
         }
     }
 
-    /** Writes the version 2 file header at the start of an empty file and forces it. */
-    static void writeFileHeader(FileChannel channel) throws IOException {
-        ByteBuffer header = ByteBuffer.wrap(fileHeader());
-        while (header.hasRemaining()) {
-            channel.write(header, header.position());
-        }
-        channel.force(true);
+    /** The version 3 file header this pool writes: one field, the difficulty rule. */
+    public static byte[] fileHeader(DifficultyRule rule) {
+        ByteBuffer header = ByteBuffer.allocate(RULE_HEADER_LENGTH).order(ByteOrder.BIG_ENDIAN);
+        header.put(MAGIC).putShort((short) VERSION).putShort((short) RULE_HEADER_LENGTH)
+                .putShort((short) DifficultyRule.FIELD_TAG).putShort((short) DifficultyRule.VALUE_LENGTH)
+                .put(rule.encode());
+        header.putInt(RULE_HEADER_LENGTH - HEADER_CRC_LENGTH, crc(header.array(), 0,
+                RULE_HEADER_LENGTH - HEADER_CRC_LENGTH));
+        return header.array();
     }
 
-    /** The version 2 file header this pool writes: no fields. */
-    public static byte[] fileHeader() {
+    /** The version 2 file header, which pools before the difficulty rule wrote: no fields. */
+    public static byte[] version2FileHeader() {
         ByteBuffer header = ByteBuffer.allocate(FILE_HEADER_LENGTH).order(ByteOrder.BIG_ENDIAN);
-        header.put(MAGIC).putShort((short) VERSION).putShort((short) FILE_HEADER_LENGTH);
+        header.put(MAGIC).putShort((short) VERSION_2).putShort((short) FILE_HEADER_LENGTH);
         header.putInt(FILE_HEADER_LENGTH - HEADER_CRC_LENGTH, crc(header.array(), 0,
                 FILE_HEADER_LENGTH - HEADER_CRC_LENGTH));
         return header.array();
@@ -271,11 +339,11 @@ public final class ChainFile implements Closeable {
             if (channel.size() == 0) {
                 throw new ChainCorruptException("chain file " + path + " is empty: it has no file header");
             }
-            return ChainReader.read(channel, path, visitor);
+            return ChainReader.read(channel, path, visitor, System.currentTimeMillis());
         }
     }
 
-    /** The version 2 record for a block, file bytes exactly. */
+    /** The record (version 2 and 3) for a block, file bytes exactly. */
     public static ByteBuffer encode(Block block) {
         byte[] data = block.data();
         byte[] name = block.winner().getBytes(StandardCharsets.UTF_8);
@@ -335,10 +403,21 @@ public final class ChainFile implements Closeable {
         return tip;
     }
 
+    /** The chain's rule as it stands after the tip: the next block's bits, the work, the measured block time. */
+    public Difficulty difficulty() {
+        return difficulty;
+    }
+
+    /** Σ 2^bits over the chain's blocks: what the best chain has most of. */
+    public ChainWork chainWork() {
+        return difficulty.work();
+    }
+
     /**
      * Appends the block and forces it to disk; when this returns, the block survives a crash or power loss.
      *
-     * @throws IllegalArgumentException if the block does not extend the tip (a bug in the caller)
+     * @throws IllegalArgumentException if the block does not extend the tip or breaks the difficulty rule (a bug in
+     *                                  the caller)
      * @throws IOException              if the write or the force fails; the file may then hold a torn record,
      *                                  which the next {@link #open} sets aside
      */
@@ -346,6 +425,12 @@ public final class ChainFile implements Closeable {
         if (block.height() != tip.height() + 1 || !Arrays.equals(block.previousHash(), tip.hash())) {
             throw new IllegalArgumentException("block " + block.height() + " does not extend the chain tip "
                     + tip.height());
+        }
+        // The bits are the caller's to get right; how far ahead a timestamp is, is for readers to judge by their
+        // clocks (this pool never stamps a job earlier than the block before, even if its clock stepped back).
+        String broken = difficulty.violation(block, Long.MAX_VALUE / 2);
+        if (broken != null) {
+            throw new IllegalArgumentException("block " + block.height() + " breaks the chain's rule: " + broken);
         }
         ByteBuffer record = encode(block);
         long position = end;
@@ -356,6 +441,7 @@ public final class ChainFile implements Closeable {
         channel.force(true);
         end = position;
         tip = new Tip(block.height(), block.hash());
+        difficulty.add(block);
     }
 
     @Override

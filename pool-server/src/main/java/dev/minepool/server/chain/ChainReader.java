@@ -17,9 +17,11 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * Reads and verifies a chain file of version 1 or 2 (the layouts are drawn in {@link ChainFile}), without changing
- * it. Everything it finds wrong is a {@link ChainCorruptException} naming the file header or the record and its
- * byte offset, except a torn tail, which it reports in the {@link ReadResult}:
+ * Reads and verifies a chain file of version 1, 2 or 3 (the layouts are drawn in {@link ChainFile}), without
+ * changing it: every record, link and proof of work, and in version 3 every block's bits against the difficulty
+ * rule the header records, and its timestamp ({@link Difficulty}). Everything it finds wrong is a {@link
+ * ChainCorruptException} naming the file header or the record and its byte offset, except a torn tail, which it
+ * reports in the {@link ReadResult}:
  *
  * <ul>
  *   <li>a file header cut short, in a file shorter than the smallest header, whose bytes are the start of one this
@@ -37,15 +39,18 @@ final class ChainReader {
     private final FileChannel channel;
     private final Path path;
     private final long size;
+    private final long nowMillis;
 
-    private ChainReader(FileChannel channel, Path path) throws IOException {
+    private ChainReader(FileChannel channel, Path path, long nowMillis) throws IOException {
         this.channel = channel;
         this.path = path;
         this.size = channel.size();
+        this.nowMillis = nowMillis;
     }
 
-    static ReadResult read(FileChannel channel, Path path, BlockVisitor visitor) throws IOException {
-        return new ChainReader(channel, path).read(visitor);
+    /** @param nowMillis the reader's clock, which no block's timestamp may pass by more than 2 minutes */
+    static ReadResult read(FileChannel channel, Path path, BlockVisitor visitor, long nowMillis) throws IOException {
+        return new ChainReader(channel, path, nowMillis).read(visitor);
     }
 
     private ReadResult read(BlockVisitor visitor) throws IOException {
@@ -62,13 +67,15 @@ final class ChainReader {
         if (version == VERSION_1) {
             return readVersion1(start, visitor);
         }
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_2) {
             throw new ChainCorruptException("chain file " + path + ": the file header is corrupt or from a newer"
-                    + " pool: format version " + version + "; this pool reads versions 1 and 2");
+                    + " pool: format version " + version + "; this pool reads versions 1, 2 and 3");
         }
         if (size < FILE_HEADER_LENGTH) {
-            byte[] fresh = ChainFile.fileHeader();
-            if (Arrays.equals(start, 0, start.length, fresh, 0, start.length)) {
+            // Pools of version 2 wrote their 12-byte header in place, so a crash could cut it; this pool writes a
+            // version 3 header beside the file and renames it into place, so a short one is never a torn write.
+            byte[] fresh = ChainFile.version2FileHeader();
+            if (version == VERSION_2 && Arrays.equals(start, 0, start.length, fresh, 0, start.length)) {
                 return tornHeader(FILE_HEADER_LENGTH);
             }
             throw headerCorrupt("it is cut short after " + size + " bytes, and they are not the start of a"
@@ -86,12 +93,19 @@ final class ChainReader {
             throw headerCorrupt(String.format("its CRC32 is %08x, the header says %08x", actual,
                     header.getInt(crcAt)));
         }
-        checkFields(header, crcAt);
-        return readRecords(VERSION, headerLength, visitor);
+        DifficultyRule rule = readFields(version, header, crcAt);
+        return readRecords(version, headerLength, visitor,
+                rule == null ? Difficulty.unrecorded() : new Difficulty(rule));
     }
 
-    /** Version 2 defines no header fields: a required one is from a newer pool, an optional one is skipped. */
-    private void checkFields(ByteBuffer header, int end) throws ChainCorruptException {
+    /**
+     * Version 3 holds exactly one difficulty rule (tag 0x0001); version 2 defines no field. Any other required
+     * field is from a newer pool, and an optional one is skipped.
+     *
+     * @return the rule, or null for version 2
+     */
+    private DifficultyRule readFields(int version, ByteBuffer header, int end) throws ChainCorruptException {
+        DifficultyRule rule = null;
         int at = HEADER_FIELDS_OFFSET;
         while (at < end) {
             if (end - at < FIELD_VALUE_OFFSET) {
@@ -102,12 +116,27 @@ final class ChainReader {
             if (at + FIELD_VALUE_OFFSET + length > end) {
                 throw headerCorrupt(String.format("field 0x%04x at byte %d runs past the header", tag, at));
             }
-            if ((tag & OPTIONAL_FIELD_TAG_BIT) == 0) {
+            if (version == VERSION && tag == DifficultyRule.FIELD_TAG) {
+                if (rule != null) {
+                    throw headerCorrupt("it holds two difficulty rules");
+                }
+                byte[] value = Arrays.copyOfRange(header.array(), at + FIELD_VALUE_OFFSET,
+                        at + FIELD_VALUE_OFFSET + length);
+                try {
+                    rule = DifficultyRule.decode(value);
+                } catch (IllegalArgumentException e) {
+                    throw headerCorrupt(e.getMessage());
+                }
+            } else if ((tag & OPTIONAL_FIELD_TAG_BIT) == 0) {
                 throw new ChainCorruptException(String.format("chain file %s: the file header holds field 0x%04x,"
                         + " which this pool does not know (a newer pool wrote it)", path, tag));
             }
             at += FIELD_VALUE_OFFSET + length;
         }
+        if (version == VERSION && rule == null) {
+            throw headerCorrupt("format version 3, but it records no difficulty rule (field 0x0001)");
+        }
+        return rule;
     }
 
     private ReadResult readVersion1(byte[] start, BlockVisitor visitor) throws IOException {
@@ -120,11 +149,12 @@ final class ChainReader {
         if (!allZero(start, V1_RESERVED_OFFSET, V1_FILE_HEADER_LENGTH)) {
             throw headerCorrupt("version 1, but its reserved field is not 0");
         }
-        return readRecords(VERSION_1, V1_FILE_HEADER_LENGTH, visitor);
+        return readRecords(VERSION_1, V1_FILE_HEADER_LENGTH, visitor, Difficulty.unrecorded());
     }
 
-    private ReadResult readRecords(int version, long position, BlockVisitor visitor) throws IOException {
-        int headerLength = version == VERSION ? RECORD_HEADER_LENGTH : V1_RECORD_HEADER_LENGTH;
+    private ReadResult readRecords(int version, long position, BlockVisitor visitor, Difficulty difficulty)
+            throws IOException {
+        int headerLength = version == VERSION_1 ? V1_RECORD_HEADER_LENGTH : RECORD_HEADER_LENGTH;
         Tip tip = Tip.genesis();
         long record = 0;
         while (position < size) {
@@ -133,10 +163,10 @@ final class ChainReader {
             if (size - position < headerLength) {
                 return torn(version, tip, record, position, "record " + record + " at byte " + position
                         + " is incomplete (" + (size - position) + " bytes of its " + headerLength
-                        + "-byte record header)");
+                        + "-byte record header)", difficulty);
             }
             ByteBuffer recordHeader = ByteBuffer.wrap(bytes(position, headerLength)).order(ByteOrder.BIG_ENDIAN);
-            if (version == VERSION) {
+            if (version != VERSION_1) {
                 int actual = ChainFile.crc(recordHeader.array(), 0, RECORD_HEADER_CRC_OFFSET);
                 if (actual != recordHeader.getInt(RECORD_HEADER_CRC_OFFSET)) {
                     throw new ChainCorruptException(where + " is corrupt: its record header's CRC32 is "
@@ -151,14 +181,14 @@ final class ChainReader {
                 throw new ChainCorruptException(where + " is corrupt: body length " + bodyLength
                         + " is impossible (" + MIN_BODY_LENGTH + ".." + MAX_BODY_LENGTH + ")");
             }
-            int expectedCrc = recordHeader.getInt(version == VERSION ? BODY_CRC_OFFSET : V1_CRC_OFFSET);
+            int expectedCrc = recordHeader.getInt(version == VERSION_1 ? V1_CRC_OFFSET : BODY_CRC_OFFSET);
             long available = size - position - headerLength;
             if (available < bodyLength) {
                 if (version == VERSION_1) {
                     checkVersion1Length(position + headerLength, available, bodyLength, expectedCrc, where);
                 }
                 return torn(version, tip, record, position, "record " + record + " at byte " + position
-                        + " is incomplete (" + available + " of " + bodyLength + " body bytes)");
+                        + " is incomplete (" + available + " of " + bodyLength + " body bytes)", difficulty);
             }
             ByteBuffer body = ByteBuffer.wrap(bytes(position + headerLength, (int) bodyLength))
                     .order(ByteOrder.BIG_ENDIAN);
@@ -169,11 +199,17 @@ final class ChainReader {
             }
             Block block = decodeBody(body, where);
             verify(block, tip, where);
+            String broken = difficulty.violation(block, nowMillis);
+            if (broken != null) {
+                throw new ChainCorruptException(where + " (height " + block.height() + ") breaks the difficulty"
+                        + " rule: " + broken);
+            }
+            difficulty.add(block);
             visitor.visit(block);
             tip = new Tip(block.height(), block.hash());
             position += headerLength + bodyLength;
         }
-        return new ReadResult(version, tip, record, position, size, null);
+        return new ReadResult(version, tip, record, position, size, null, difficulty);
     }
 
     /**
@@ -249,13 +285,13 @@ final class ChainReader {
         return tip.height() == Genesis.HEIGHT ? "the genesis block" : "block " + tip.height();
     }
 
-    private ReadResult torn(int version, Tip tip, long record, long position, String what) {
-        return new ReadResult(version, tip, record - 1, position, size, what);
+    private ReadResult torn(int version, Tip tip, long record, long position, String what, Difficulty difficulty) {
+        return new ReadResult(version, tip, record - 1, position, size, what, difficulty);
     }
 
     private ReadResult tornHeader(int headerLength) {
         return new ReadResult(0, Tip.genesis(), 0, 0, size, "the file header is incomplete (" + size + " of "
-                + headerLength + " bytes)");
+                + headerLength + " bytes)", Difficulty.unrecorded());
     }
 
     private ChainCorruptException headerCorrupt(String why) {

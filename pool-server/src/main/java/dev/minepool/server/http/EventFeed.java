@@ -119,10 +119,21 @@ final class EventFeed implements Runnable, AutoCloseable {
                 .field("timeToMineSeconds", b.millisToMine() / 1000.0).endObject().toString();
     }
 
+    /** Seconds, or null for a negative number of milliseconds: not known (no target, or fewer than 2 blocks). */
+    private static void seconds(Json json, String name, long millis) {
+        if (millis < 0) {
+            json.name(name).nullValue();
+        } else {
+            json.field(name, millis / 1000.0);
+        }
+    }
+
     private String stats(PoolSnapshot s, List<MinersResource.Row> rows) {
         Json json = new Json().beginObject().field("at", Instant.ofEpochMilli(s.takenAtMillis()).toString())
-                .field("height", s.tipHeight()).field("tipHash", s.tipHash()).field("zeroBits", s.zeroBits())
-                .field("minersConnected", rows.size()).field("connections", s.connections().size())
+                .field("height", s.tipHeight()).field("tipHash", s.tipHash()).field("zeroBits", s.zeroBits());
+        seconds(json, "targetBlockTimeSeconds", s.difficulty().targetMillis() > 0 ? s.difficulty().targetMillis() : -1);
+        seconds(json, "measuredBlockTimeSeconds", s.difficulty().measuredMillis());
+        json.field("minersConnected", rows.size()).field("connections", s.connections().size())
                 .field("blocksThisRun", s.blocksThisRun());
         Shapes.rates(json.name("hashRate"), s.hashRate());
         json.name("miners").beginArray();

@@ -81,6 +81,15 @@ final class MetricsResource implements Exchanges.Resource {
         sample(out, "minepool_chain_height", "", s.tipHeight());
         family(out, "minepool_zero_bits", "gauge", "The leading zero bits the next block needs.");
         sample(out, "minepool_zero_bits", "", s.zeroBits());
+        if (s.difficulty().targetMillis() > 0) {
+            family(out, "minepool_target_block_time_seconds", "gauge", "The block time the difficulty rule aims at.");
+            sample(out, "minepool_target_block_time_seconds", "", s.difficulty().targetMillis() / 1000.0);
+        }
+        if (s.difficulty().measuredMillis() >= 0) {
+            family(out, "minepool_block_time_seconds", "gauge",
+                    "The mean time between the last blocks (up to 20), from their found-at times.");
+            sample(out, "minepool_block_time_seconds", "", s.difficulty().measuredMillis() / 1000.0);
+        }
         family(out, "minepool_start_time_seconds", "gauge", "When the pool started, in seconds since the Unix epoch.");
         sample(out, "minepool_start_time_seconds", "", s.startedAtMillis() / 1000.0);
         return out.toString();

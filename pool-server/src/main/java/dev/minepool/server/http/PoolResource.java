@@ -9,7 +9,10 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Supplier;
 
-/** {@code GET /api/pool}: the chain's tip, the difficulty, who is connected, the hash rate, uptime and version. */
+/**
+ * {@code GET /api/pool}: the chain's tip, the difficulty (the current bits, the rule, its target block time and the
+ * block time measured over the last blocks), who is connected, the hash rate, uptime and version.
+ */
 final class PoolResource implements Exchanges.Resource {
     private final Supplier<PoolSnapshot> snapshots;
     private final Ledger ledger;
@@ -35,7 +38,20 @@ final class PoolResource implements Exchanges.Resource {
                 .field("tipHash", s.tipHash())
                 .field("miningHeight", s.height())
                 .field("zeroBits", s.zeroBits())
-                .name("targetBlockTimeSeconds").nullValue()
+                .field("difficultyRule", s.difficulty().rule())
+                .field("fractionalBits", s.difficulty().fractionalBits());
+        if (s.difficulty().targetMillis() > 0) {
+            json.field("targetBlockTimeSeconds", s.difficulty().targetMillis() / 1000.0);
+        } else {
+            json.name("targetBlockTimeSeconds").nullValue();
+        }
+        if (s.difficulty().measuredMillis() >= 0) {
+            json.field("measuredBlockTimeSeconds", s.difficulty().measuredMillis() / 1000.0);
+        } else {
+            json.name("measuredBlockTimeSeconds").nullValue();
+        }
+        json.field("measuredOverBlocks", s.difficulty().measuredBlocks())
+                .field("chainWork", s.difficulty().chainWork().toString())
                 .field("slotSize", s.slotSize())
                 .field("minersConnected", names.size())
                 .field("connections", s.connections().size());

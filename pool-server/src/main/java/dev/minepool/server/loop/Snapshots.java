@@ -156,8 +156,8 @@ final class Snapshots {
                 fanOut.view());
         var tip = referee.tip();
         PoolSnapshot snapshot = new PoolSnapshot(++sequence, System.currentTimeMillis(), startedAtMillis,
-                tip.height(), tip.hashHex(), referee.height(), referee.heightStartedAtMillis(), config.zeroBits(),
-                config.slotSize(), referee.holders(), referee.jobs(), connections, new ArrayList<>(blocks), referee.totals(),
+                tip.height(), tip.hashHex(), referee.height(), referee.heightStartedAtMillis(), referee.zeroBits(),
+                config.slotSize(), PoolSnapshot.DifficultyView.of(referee.difficulty()), referee.holders(), referee.jobs(), connections, new ArrayList<>(blocks), referee.totals(),
                 new PoolSnapshot.LoopTotals(accepted, refusedFull, refusedHost, violations, noGetWork, notReading,
                         internalErrors), PoolSnapshot.Rates.of(referee.hashRate(now)), traffic, stopped);
         dirty = false;

@@ -2,12 +2,16 @@ package dev.minepool.server.rules;
 
 import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainFile;
+import dev.minepool.server.chain.Difficulty;
 import java.io.IOException;
 
 /** Where won blocks go: the chain file in the pool, a list in the rules' tests. */
 public interface BlockSink {
     /** The last block, which the next height extends. */
     ChainFile.Tip tip();
+
+    /** The chain's difficulty rule as it stands after the tip: the zero bits the next height needs. */
+    Difficulty difficulty();
 
     /**
      * Stores the block durably; when this returns, the block survives a crash, so its {@code A} may be sent.

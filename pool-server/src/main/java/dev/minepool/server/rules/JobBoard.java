@@ -1,9 +1,9 @@
 package dev.minepool.server.rules;
 
-import dev.minepool.server.chain.ChainFile;
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.chain.ChainFile;
+import dev.minepool.server.chain.Difficulty;
 
 /**
  * Builds the jobs of the current height and numbers them.
@@ -26,11 +26,21 @@ final class JobBoard {
     private Round lastWon;
     private long jobsOpened;
 
-    JobBoard(PoolConfig config, PoolClock clock, ChainFile.Tip tip, long nowMillis) {
+    JobBoard(PoolConfig config, PoolClock clock, ChainFile.Tip tip, Difficulty difficulty, long nowMillis) {
         this.config = config;
         this.clock = clock;
         this.nextNumber = config.firstJobNumber();
-        this.current = new Round(tip.height() + 1, tip.hash(), nowMillis);
+        this.current = round(tip, difficulty, nowMillis);
+    }
+
+    /**
+     * The round of the height after {@code tip}, at the bits the chain's rule asks for it. A chain that records no
+     * rule for it (an old file, upgraded) cannot say; then the configured bits hold, as they did before rules.
+     */
+    private Round round(ChainFile.Tip tip, Difficulty difficulty, long nowMillis) {
+        int required = difficulty.requiredBits();
+        return new Round(tip.height() + 1, tip.hash(), nowMillis, required > 0 ? required : config.zeroBits(),
+                difficulty.earliestTimestamp());
     }
 
     Round round() {
@@ -46,7 +56,7 @@ final class JobBoard {
     }
 
     /** After the current round is won: the next height extends {@code tip}. */
-    void nextRound(ChainFile.Tip tip, long nowMillis) {
+    void nextRound(ChainFile.Tip tip, Difficulty difficulty, long nowMillis) {
         if (lastWon != null) {
             // Its numbers stop being live now: drop the pool's references, or 65536 old jobs of up to 64 KiB
             // each could stay reachable from this table. Connections still holding one answer its S with I.
@@ -58,7 +68,7 @@ final class JobBoard {
             }
         }
         lastWon = current;
-        current = new Round(tip.height() + 1, tip.hash(), nowMillis);
+        current = round(tip, difficulty, nowMillis);
     }
 
     /** The jobs of the height being mined, oldest first. */
@@ -81,7 +91,9 @@ final class JobBoard {
         int number = allocateNumber();
         byte[] data = new byte[config.dataSize()];
         long extraNonce = round.nextExtraNonce++;
-        new BlockHeader(round.previousHash, round.height, clock.currentTimeMillis(), extraNonce).writeTo(data);
+        // Never before the block before's timestamp, even if the wall clock stepped back: the rule refuses that.
+        long timestamp = Math.max(clock.currentTimeMillis(), round.earliestTimestamp);
+        new BlockHeader(round.previousHash, round.height, timestamp, extraNonce).writeTo(data);
         config.transactions().fill(data, BlockHeader.TRANSACTIONS_OFFSET,
                 data.length - BlockHeader.TRANSACTIONS_OFFSET);
         Job job = new Job(number, round, extraNonce, data, config.slotsPerJob());

@@ -6,6 +6,8 @@ import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.PoolLog;
 import dev.minepool.server.chain.Block;
+import dev.minepool.server.chain.Difficulty;
+import dev.minepool.server.chain.DifficultyRule;
 import java.io.IOException;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -49,7 +51,7 @@ public final class Referee {
         this.chain = chain;
         this.outbox = outbox;
         this.log = config.log();
-        this.board = new JobBoard(config, clock, chain.tip(), clock.currentTimeMillis());
+        this.board = new JobBoard(config, clock, chain.tip(), chain.difficulty(), clock.currentTimeMillis());
     }
 
     /** The totals so far; a copy. */
@@ -75,6 +77,16 @@ public final class Referee {
     /** The height being mined. */
     public long height() {
         return board.round().height;
+    }
+
+    /** The zero bits the height being mined needs: what its {@code T}s ask for. */
+    public int zeroBits() {
+        return board.round().zeroBits;
+    }
+
+    /** The chain's difficulty rule as it stands: target, measured block time, work. */
+    public Difficulty difficulty() {
+        return chain.difficulty();
     }
 
     /** When the height being mined got its first job, or the pool started (ms since the epoch). */
@@ -147,7 +159,7 @@ public final class Referee {
             miner.holding = round;
         }
         counters.slotsGiven++;
-        outbox.sendTask(miner, job.number, slot, config.slotSize(), config.zeroBits(), job.wireData());
+        outbox.sendTask(miner, job.number, slot, config.slotSize(), round.zeroBits, job.wireData());
     }
 
     /**
@@ -183,10 +195,10 @@ public final class Referee {
         }
         byte[] hash = ProofOfWork.hash(job.data, s.nonce());
         int zeroBits = ProofOfWork.leadingZeroBits(hash);
-        if (zeroBits < config.zeroBits()) {
+        if (zeroBits < round.zeroBits) {
             counters.rejectedWrongNonce++;
             reject(miner, s, "job " + s.job() + " nonce " + nonce + " gives " + zeroBits + " zero bits, "
-                    + config.zeroBits() + " needed");
+                    + round.zeroBits + " needed");
             return null;
         }
         return win(miner, job, s.nonce(), hash);
@@ -258,7 +270,7 @@ public final class Referee {
         Round round = job.round;
         long now = clock.currentTimeMillis();
         long millisToMine = Math.max(0, now - round.startedAtMillis);
-        Block block = new Block(round.height, round.previousHash, job.data, nonce, config.zeroBits(),
+        Block block = new Block(round.height, round.previousHash, job.data, nonce, round.zeroBits,
                 winner.name.value(), now, millisToMine);
         // Stored before anything is said: "on disk before A" holds by plain program order. A failure leaves the
         // round open and nobody told; the caller stops the pool.
@@ -286,7 +298,24 @@ public final class Referee {
             }
         }
         lastFanOutNanos = clock.nanoTime() - fanOutStart;
-        board.nextRound(chain.tip(), now);
+        board.nextRound(chain.tip(), chain.difficulty(), now);
+        logDifficultyChange(round.zeroBits);
         return block;
+    }
+
+    /** One line when the rule moves the bits, with the block time it reacted to: the operator sees it steer. */
+    private void logDifficultyChange(int before) {
+        Round next = board.round();
+        if (next.zeroBits == before) {
+            return;
+        }
+        Difficulty difficulty = chain.difficulty();
+        DifficultyRule rule = difficulty.rule();
+        String measured = difficulty.measuredMillis() < 0 ? "no block time measured yet"
+                : String.format(Locale.ROOT, "blocks came every %.2f s over the last %s", difficulty.measuredMillis()
+                        / 1000.0, PoolLog.count(difficulty.measuredBlocks(), "block"));
+        log.info(String.format(Locale.ROOT, "difficulty: block %d needs %d zero bits (was %d): %s, target %s",
+                next.height, next.zeroBits, before, measured,
+                rule != null && rule.retargets() ? DifficultyRule.seconds(rule.targetMillis()) : "none"));
     }
 }

@@ -11,6 +11,10 @@ final class Round {
     final long height;
     final byte[] previousHash;
     final long startedAtMillis;
+    /** What the chain's rule asks of this height: every job of it asks for these bits. */
+    final int zeroBits;
+    /** The earliest timestamp a job of this height may carry: the block before's, so time never goes back. */
+    final long earliestTimestamp;
     /** The job currently handing out slots; a sibling replaces it when its slots run out. */
     Job job;
     long nextExtraNonce;
@@ -24,10 +28,12 @@ final class Round {
     int[] jobNumbers = new int[4];
     int jobCount;
 
-    Round(long height, byte[] previousHash, long startedAtMillis) {
+    Round(long height, byte[] previousHash, long startedAtMillis, int zeroBits, long earliestTimestamp) {
         this.height = height;
         this.previousHash = previousHash;
         this.startedAtMillis = startedAtMillis;
+        this.zeroBits = zeroBits;
+        this.earliestTimestamp = earliestTimestamp;
     }
 
     void opened(Job job) {

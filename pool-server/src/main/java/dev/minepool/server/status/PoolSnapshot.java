@@ -1,5 +1,7 @@
 package dev.minepool.server.status;
 
+import dev.minepool.server.chain.ChainWork;
+import dev.minepool.server.chain.Difficulty;
 import dev.minepool.server.rules.Referee;
 import dev.minepool.server.rules.RefereeCounters;
 import java.util.Collections;
@@ -20,8 +22,9 @@ import java.util.Map;
  * @param tipHash          that block's hash, hex
  * @param height           the height being mined ({@code tipHeight + 1})
  * @param heightStartedAtMillis when mining this height began
- * @param zeroBits         the zero bits a block needs
+ * @param zeroBits         the zero bits the height being mined needs
  * @param slotSize         nonces per slot
+ * @param difficulty       the chain's difficulty rule, its target and the block time it measures
  * @param holders          connections holding a slot of the height being mined
  * @param jobs             the jobs of the height being mined, oldest first (siblings differ in extra-nonce)
  * @param connections      every open connection, in no particular order; the list is kept, not copied, so its
@@ -34,7 +37,8 @@ import java.util.Map;
  * @param stopped          the pool has stopped; this is the last snapshot
  */
 public record PoolSnapshot(long sequence, long takenAtMillis, long startedAtMillis, long tipHeight, String tipHash,
-                           long height, long heightStartedAtMillis, int zeroBits, long slotSize, int holders,
+                           long height, long heightStartedAtMillis, int zeroBits, long slotSize,
+                           DifficultyView difficulty, int holders,
                            List<Referee.JobView> jobs, List<ConnectionView> connections, List<BlockView> blocks,
                            RefereeCounters.Totals rules, LoopTotals loop, Rates hashRate, Traffic traffic,
                            boolean stopped) {
@@ -97,6 +101,25 @@ public record PoolSnapshot(long sequence, long takenAtMillis, long startedAtMill
             messagesIn = Collections.unmodifiableMap(new LinkedHashMap<>(messagesIn));
             messagesOut = Collections.unmodifiableMap(new LinkedHashMap<>(messagesOut));
             closed = Collections.unmodifiableMap(new LinkedHashMap<>(closed));
+        }
+    }
+
+    /**
+     * The difficulty rule as it stands after the tip.
+     *
+     * @param rule           {@code fixed} or {@code retarget}
+     * @param fractionalBits F, what the rule holds for the height being mined before rounding (the bits when fixed)
+     * @param targetMillis   the block time aimed at; 0 when fixed
+     * @param measuredMillis the mean time between the last {@code measuredBlocks} + 1 blocks' found-at times; -1
+     *                       before two blocks
+     * @param chainWork      Σ 2^bits over the chain
+     */
+    public record DifficultyView(String rule, double fractionalBits, long targetMillis, long measuredMillis,
+                                 int measuredBlocks, ChainWork chainWork) {
+        public static DifficultyView of(Difficulty d) {
+            return new DifficultyView(d.rule() == null ? "none" : d.rule().kind().label, d.fractionalBits(),
+                    d.rule() == null ? 0 : d.rule().targetMillis(), d.measuredMillis(), d.measuredBlocks(),
+                    d.work());
         }
     }
 

@@ -1,13 +1,13 @@
 package dev.minepool.server.status;
 
-import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.server.PoolLog;
+import dev.minepool.server.chain.DifficultyRule;
 
 /**
  * The periodic summary line, computed from two snapshots: the one at the last summary and the current one.
  *
- * <p>The hash rate is a lower bound from two pieces of evidence over the interval: a block takes 2^bits hashes
- * on average, and a miner that asks again without having been answered has searched its whole slot. Slots
+ * <p>The hash rate is a lower bound from two pieces of evidence over the interval: the blocks' work (each takes
+ * 2^bits hashes on average, at the bits it was mined at), and a miner that asks again without having been answered has searched its whole slot. Slots
  * abandoned on I are not counted, so the true rate is somewhat higher.
  */
 public final class PoolSummary {
@@ -26,13 +26,15 @@ public final class PoolSummary {
         long blocks = now.rules().blocks() - before.rules().blocks();
         long searched = now.rules().slotsSearched() - before.rules().slotsSearched();
         long slots = now.rules().slotsGiven() - before.rules().slotsGiven();
-        double hashes = Math.max(blocks * ProofOfWork.expectedHashes(now.zeroBits()),
-                (double) searched * now.slotSize());
+        double work = now.difficulty().chainWork().value().subtract(before.difficulty().chainWork().value())
+                .doubleValue();
+        double hashes = Math.max(work, (double) searched * now.slotSize());
         StringBuilder line = new StringBuilder("summary: ")
                 .append(PoolLog.count(now.rules().namedConnections(), "miner")).append(", ")
                 .append(PoolLog.count(now.blocksThisRun(), "block")).append(" in this run, ")
                 .append(PoolLog.count(slots, "slot")).append(" handed out in the last ").append(Math.round(seconds))
-                .append(" s, est. pool hash rate ").append(PoolLog.hashRate(hashes / seconds));
+                .append(" s, est. pool hash rate ").append(PoolLog.hashRate(hashes / seconds)).append("; ")
+                .append(difficulty(now));
         String perMiner = perMiner(now);
         if (!perMiner.isEmpty()) {
             line.append("; ").append(perMiner);
@@ -47,6 +49,25 @@ public final class PoolSummary {
                     .append(PoolLog.count(violations, "protocol violation"));
         }
         return line.toString();
+    }
+
+    /**
+     * {@code 13 zero bits (retarget: target 2 s a block, measured 1.93 s over the last 20 blocks)}, or {@code 24
+     * zero bits (fixed)}.
+     */
+    static String difficulty(PoolSnapshot now) {
+        PoolSnapshot.DifficultyView d = now.difficulty();
+        StringBuilder out = new StringBuilder().append(now.zeroBits()).append(" zero bits (").append(d.rule());
+        if (d.targetMillis() > 0) {
+            out.append(": target ").append(DifficultyRule.seconds(d.targetMillis()))
+                    .append(" a block");
+        }
+        if (d.measuredMillis() >= 0) {
+            out.append(d.targetMillis() > 0 ? ", " : ": ").append(String.format(java.util.Locale.ROOT,
+                    "measured %.2f s over the last %s", d.measuredMillis() / 1000.0,
+                    PoolLog.count(d.measuredBlocks(), "block")));
+        }
+        return out.append(')').toString();
     }
 
     /** Miners shown by name in the summary, fastest first; the rest are counted. */

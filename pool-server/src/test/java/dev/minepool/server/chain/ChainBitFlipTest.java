@@ -22,6 +22,13 @@ class ChainBitFlipTest {
     Path dir;
 
     @Test
+    void everyFlippedBitOfAVersion3FileIsRefusedAndNeverTruncates() throws Exception {
+        int refused = flipEveryBit(TestChains.file(CHAIN));
+        assertThat(refused).as("every bit of a v3 file is covered by a CRC").isEqualTo(
+                TestChains.file(CHAIN).length * 8);
+    }
+
+    @Test
     void everyFlippedBitOfAVersion2FileIsRefusedAndNeverTruncates() throws Exception {
         int refused = flipEveryBit(TestChains.v2File(CHAIN));
         assertThat(refused).as("every bit of a v2 file is covered by a CRC").isEqualTo(
@@ -52,7 +59,7 @@ class ChainBitFlipTest {
                     .isEqualTo(ChainCommand.EXIT_DAMAGED);
             assertThat(command.err()).as(where).doesNotContain("torn tail");
 
-            try (ChainFile chain = ChainFile.open(file, log, TestChains.CLOCK)) {
+            try (ChainFile chain = ChainFile.open(file, TestChains.fixedRule(CHAIN), log, TestChains.CLOCK)) {
                 assertThat(chain.tip().height()).as("a file that opens after %s flipped keeps every block", where)
                         .isEqualTo(CHAIN.size());
                 assertThat(chain.tip().hash()).as(where).isEqualTo(CHAIN.get(CHAIN.size() - 1).hash());

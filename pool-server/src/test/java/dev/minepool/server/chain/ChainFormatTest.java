@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,35 +32,64 @@ class ChainFormatTest {
     }
 
     @Test
-    void theFileHeaderIsMagicVersionLengthAndCrc() {
-        assertThat(HexFormat.of().formatHex(ChainFile.fileHeader())).isEqualTo("4d504348" + "0002" + "000c"
+    void theFileHeaderIsMagicVersionLengthTheRuleAndCrc() {
+        assertThat(ChainFile.RULE_HEADER_LENGTH).isEqualTo(30);
+        assertThat(HexFormat.of().formatHex(ChainFile.fileHeader(TestChains.GOLDEN_RULE))).isEqualTo("4d504348"
+                + "0003" + "001e" + "0001" + "000e" + "02" + "08" + "000003e8" + "00000fa0" + "00000001" + "da2b9f54");
+        assertThat(HexFormat.of().formatHex(ChainFile.version2FileHeader())).isEqualTo("4d504348" + "0002" + "000c"
                 + "1f1212ed");
     }
 
     @Test
     void aPoolWritesTheGoldenBytes() throws Exception {
         Path file = dir.resolve("chain.dat");
-        try (ChainFile chain = ChainFile.open(file, log)) {
+        try (ChainFile chain = ChainFile.open(file, TestChains.GOLDEN_RULE, log)) {
             for (var block : TestChains.golden()) {
                 chain.append(block);
             }
         }
         assertThat(HexFormat.of().formatHex(Files.readAllBytes(file)))
-                .as("the file a pool wrote, against chain-v2-golden.hex")
-                .isEqualTo(HexFormat.of().formatHex(TestChains.goldenHex("chain-v2-golden.hex")));
+                .as("the file a pool wrote, against chain-v3-golden.hex")
+                .isEqualTo(HexFormat.of().formatHex(TestChains.goldenHex("chain-v3-golden.hex")));
         assertThat(log.lines).as("a new file is no event").isEmpty();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).as("the header was written beside the file and renamed: nothing is left")
+                    .containsExactly(file);
+        }
     }
 
     @Test
-    void theGoldenReadsBackFieldForField() throws Exception {
+    void theGoldensReadBackFieldForField() throws Exception {
         Path file = dir.resolve("chain.dat");
-        Files.write(file, TestChains.goldenHex("chain-v2-golden.hex"));
-        assertThat(TestChains.scan(file)).containsExactlyElementsOf(TestChains.golden());
-        ChainFile.ReadResult result = ChainFile.scan(file, b -> { });
-        assertThat(result.version()).isEqualTo(2);
-        assertThat(result.tip().hashHex())
-                .isEqualTo("00fcfb2b2986d9fd12693abdeec99ea0d5edbab4a298365e546b8b153692addb");
-        assertThat(result.torn()).isFalse();
+        for (int version : new int[] {3, 2}) {
+            Files.write(file, TestChains.goldenHex("chain-v" + version + "-golden.hex"));
+            assertThat(TestChains.scan(file)).containsExactlyElementsOf(TestChains.golden());
+            ChainFile.ReadResult result = ChainFile.scan(file, b -> { });
+            assertThat(result.version()).isEqualTo(version);
+            assertThat(result.rule()).as("version 2 recorded no rule").isEqualTo(version == 3
+                    ? TestChains.GOLDEN_RULE : null);
+            assertThat(result.tip().hashHex())
+                    .isEqualTo("00fcfb2b2986d9fd12693abdeec99ea0d5edbab4a298365e546b8b153692addb");
+            assertThat(result.chainWork().value()).as("2^8 + 2^8").isEqualTo(512);
+            assertThat(result.torn()).isFalse();
+        }
+    }
+
+    @Test
+    void aVersion3HeaderWithoutARuleOrWithTwoIsRefused() throws Exception {
+        Path file = dir.resolve("chain.dat");
+        Files.write(file, withHeaderFields(3, new int[0], new byte[0][]));
+        assertThatThrownBy(() -> ChainFile.scan(file, b -> { })).isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("records no difficulty rule");
+        byte[] rule = TestChains.GOLDEN_RULE.encode();
+        Files.write(file, withHeaderFields(3, new int[] {1, 1}, new byte[][] {rule, rule}));
+        assertThatThrownBy(() -> ChainFile.scan(file, b -> { })).isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("two difficulty rules");
+        byte[] unknown = rule.clone();
+        unknown[DifficultyRule.RULE_OFFSET] = 9;
+        Files.write(file, withHeaderFields(3, new int[] {1}, new byte[][] {unknown}));
+        assertThatThrownBy(() -> ChainFile.scan(file, b -> { })).isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("difficulty rule 9 is unknown");
     }
 
     @Test
@@ -69,34 +99,47 @@ class ChainFormatTest {
     }
 
     @Test
-    void anOptionalHeaderFieldIsSkippedAndARequiredOneIsRefused() throws Exception {
+    void anOptionalHeaderFieldIsSkippedAndAnUnknownRequiredOneIsRefused() throws Exception {
         Path file = dir.resolve("chain.dat");
-        Files.write(file, withHeaderField(0x8001, new byte[] {1, 2, 3}));
+        byte[] rule = TestChains.GOLDEN_RULE.encode();
+        Files.write(file, withHeaderFields(3, new int[] {1, 0x8001}, new byte[][] {rule, {1, 2, 3}}));
         assertThat(TestChains.scan(file)).containsExactlyElementsOf(TestChains.golden());
 
-        Files.write(file, withHeaderField(0x0001, new byte[] {1, 2, 3}));
-        assertThatThrownBy(() -> ChainFile.open(file, log)).isInstanceOf(ChainCorruptException.class)
+        Files.write(file, withHeaderFields(3, new int[] {1, 0x0002}, new byte[][] {rule, {1, 2, 3}}));
+        assertThatThrownBy(() -> ChainFile.open(file, TestChains.GOLDEN_RULE, log))
+                .isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("file header holds field 0x0002, which this pool does not know");
+
+        Files.write(file, withHeaderFields(2, new int[] {1}, new byte[][] {rule}));
+        assertThatThrownBy(() -> ChainFile.open(file, TestChains.GOLDEN_RULE, log))
+                .as("version 2 defined no field: a rule in it is not one").isInstanceOf(ChainCorruptException.class)
                 .hasMessageContaining("file header holds field 0x0001, which this pool does not know");
     }
 
     @Test
     void aNewerVersionIsRefusedNamingIt() throws Exception {
         Path file = dir.resolve("chain.dat");
-        byte[] bytes = TestChains.v2File(TestChains.golden());
-        bytes[ChainFile.VERSION_OFFSET + 1] = 3;
+        byte[] bytes = TestChains.file(TestChains.golden());
+        bytes[ChainFile.VERSION_OFFSET + 1] = 4;
         Files.write(file, bytes);
-        assertThatThrownBy(() -> ChainFile.open(file, log)).isInstanceOf(ChainCorruptException.class)
-                .hasMessageContaining("format version 3; this pool reads versions 1 and 2");
+        assertThatThrownBy(() -> ChainFile.open(file, TestChains.fixedRule(TestChains.golden()), log))
+                .isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("format version 4; this pool reads versions 1, 2 and 3");
         assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
     }
 
-    /** The golden chain under a file header that carries one field (tag, length, value), its CRC made good. */
-    static byte[] withHeaderField(int tag, byte[] value) {
+    /** The golden chain under a file header of {@code version} that carries these fields, its CRC made good. */
+    static byte[] withHeaderFields(int version, int[] tags, byte[][] values) {
         byte[] golden = TestChains.v2File(TestChains.golden());
-        int headerLength = ChainFile.FILE_HEADER_LENGTH + ChainFile.FIELD_VALUE_OFFSET + value.length;
+        int headerLength = ChainFile.FILE_HEADER_LENGTH;
+        for (byte[] value : values) {
+            headerLength += ChainFile.FIELD_VALUE_OFFSET + value.length;
+        }
         ByteBuffer file = ByteBuffer.allocate(golden.length - ChainFile.FILE_HEADER_LENGTH + headerLength);
-        file.put(ChainFile.MAGIC).putShort((short) 2).putShort((short) headerLength)
-                .putShort((short) tag).putShort((short) value.length).put(value);
+        file.put(ChainFile.MAGIC).putShort((short) version).putShort((short) headerLength);
+        for (int i = 0; i < tags.length; i++) {
+            file.putShort((short) tags[i]).putShort((short) values[i].length).put(values[i]);
+        }
         file.putInt(ChainFile.crc(file.array(), 0, file.position()));
         file.put(golden, ChainFile.FILE_HEADER_LENGTH, golden.length - ChainFile.FILE_HEADER_LENGTH);
         return file.array();

@@ -65,14 +65,96 @@ final class TestChains {
         return blocks(2, 56, 8, "alice", "żółw");
     }
 
-    /** A version 2 file, encoded by ChainFile. */
+    /** The rule of chain-v3-golden.hex: retarget from 8 bits toward 1 s, which its two blocks meet. */
+    static final DifficultyRule GOLDEN_RULE = new DifficultyRule(DifficultyRule.Kind.RETARGET, 8, 1000, 4000, 1);
+
+    /**
+     * {@code timestamps.length} blocks from genesis of 52 data bytes, each at the bits {@code rule} requires of it
+     * and with the job timestamp given, found 100 ms later; winners in turn.
+     */
+    static List<Block> mine(DifficultyRule rule, long[] timestamps, String... winners) {
+        Difficulty difficulty = new Difficulty(rule);
+        return mine(height -> difficulty.requiredBits(), difficulty, timestamps, winners);
+    }
+
+    /** Like {@link #mine(DifficultyRule, long[], String...)}, at the bits given for each block: any rule or none. */
+    static List<Block> mineAt(int[] bits, long[] timestamps) {
+        return mine(height -> bits[height - 1], Difficulty.unrecorded(), timestamps, "alice");
+    }
+
+    private static List<Block> mine(java.util.function.IntUnaryOperator bitsOf, Difficulty difficulty,
+                                    long[] timestamps, String... winners) {
+        List<Block> blocks = new ArrayList<>();
+        byte[] previous = Genesis.hash();
+        for (int i = 0; i < timestamps.length; i++) {
+            int height = i + 1;
+            int bits = bitsOf.applyAsInt(height);
+            byte[] data = new byte[BlockHeader.LENGTH];
+            new BlockHeader(previous, height, timestamps[i], 0).writeTo(data);
+            long nonce = 0;
+            while (!ProofOfWork.meets(ProofOfWork.hash(data, nonce), bits)) {
+                nonce++;
+            }
+            Block block = new Block(height, previous, data, nonce, bits,
+                    winners.length == 0 ? "alice" : winners[i % winners.length],
+                    timestamps[i] + 100, 100);
+            difficulty.add(block);
+            blocks.add(block);
+            previous = block.hash();
+        }
+        return blocks;
+    }
+
+    /** The rule a pool asked for with {@code --bits} and no target: every block at the bits of the chain's first. */
+    static DifficultyRule fixedRule(List<Block> blocks) {
+        return DifficultyRule.fixed(blocks.isEmpty() ? 8 : blocks.get(0).zeroBits());
+    }
+
+    /** A version 3 file, as a pool with {@code --bits} of these blocks writes it, encoded by ChainFile. */
+    static byte[] file(List<Block> blocks) {
+        return file(fixedRule(blocks), blocks);
+    }
+
+    /** A version 3 file that records {@code rule}, encoded by ChainFile. */
+    static byte[] file(DifficultyRule rule, List<Block> blocks) {
+        return withHeader(ChainFile.fileHeader(rule), blocks);
+    }
+
+    /** A version 2 file, as pools before the difficulty rule wrote it. */
     static byte[] v2File(List<Block> blocks) {
+        return withHeader(ChainFile.version2FileHeader(), blocks);
+    }
+
+    private static byte[] withHeader(byte[] header, List<Block> blocks) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ChainFile.fileHeader());
+        out.writeBytes(header);
         for (Block block : blocks) {
             out.writeBytes(record(block));
         }
         return out.toByteArray();
+    }
+
+    /** Block {@code height}'s record in a version 3 file rewritten to say {@code zeroBits}, both CRCs made good. */
+    static byte[] withBits(byte[] file, int height, int zeroBits) {
+        byte[] bytes = file.clone();
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
+        int at = recordOffset(file, height);
+        int bodyLength = b.getInt(at + ChainFile.BODY_LENGTH_OFFSET);
+        int body = at + ChainFile.RECORD_HEADER_LENGTH;
+        bytes[body + ChainFile.ZERO_BITS_OFFSET] = (byte) zeroBits;
+        b.putInt(at + ChainFile.BODY_CRC_OFFSET, ChainFile.crc(bytes, body, bodyLength));
+        b.putInt(at + ChainFile.RECORD_HEADER_CRC_OFFSET, ChainFile.crc(bytes, at, ChainFile.RECORD_HEADER_CRC_OFFSET));
+        return bytes;
+    }
+
+    /** The byte offset of block {@code height}'s record in a version 3 file with a rule header. */
+    static int recordOffset(byte[] file, int height) {
+        ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.BIG_ENDIAN);
+        int at = ChainFile.RULE_HEADER_LENGTH;
+        for (int h = 1; h < height; h++) {
+            at += ChainFile.RECORD_HEADER_LENGTH + b.getInt(at + ChainFile.BODY_LENGTH_OFFSET);
+        }
+        return at;
     }
 
     static byte[] record(Block block) {

@@ -12,8 +12,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Chain files written before format version 2: read, printed, and upgraded when a pool opens them. */
+/**
+ * Chain files written before format version 3 (1: no CRC on record headers; 2: no difficulty rule): read,
+ * printed, and upgraded when a pool opens them, their blocks keeping their bits and the pool's rule governing the
+ * blocks after them.
+ */
 class VersionOneTest {
+    static final DifficultyRule FIXED_8 = DifficultyRule.fixed(8);
+
     @TempDir
     Path dir;
 
@@ -39,30 +45,31 @@ class VersionOneTest {
         byte[] v1 = TestChains.goldenHex("chain-v1-golden.hex");
         Files.write(file(), v1);
         List<Block> blocks = TestChains.blocks(3, 56, 8, "alice", "żółw", "bob");
-        try (ChainFile chain = ChainFile.open(file(), log, TestChains.CLOCK)) {
+        try (ChainFile chain = ChainFile.open(file(), FIXED_8, log, TestChains.CLOCK)) {
             assertThat(chain.tip().hash()).isEqualTo(blocks.get(1).hash());
             chain.append(blocks.get(2));
         }
         Path backup = dir.resolve("chain.dat.v1");
         assertThat(Files.readAllBytes(backup)).as("the version 1 file, untouched").isEqualTo(v1);
         assertThat(Files.readAllBytes(file())).as("the upgraded file, then the appended block")
-                .isEqualTo(TestChains.v2File(blocks));
+                .isEqualTo(TestChains.file(FIXED_8.from(3), blocks));
         assertThat(log.lines).singleElement().asString().startsWith("INFO")
-                .contains("upgraded from format version 1 to 2 (2 blocks)", backup.toString());
+                .contains("upgraded from format version 1 to 3 (2 blocks, which keep their bits; the rule \"fixed"
+                        + " at 8 zero bits, from block 3\" governs the next)", backup.toString());
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).as("no temporary file is left").containsExactlyInAnyOrder(file(), backup);
         }
 
         log.lines.clear();
-        ChainFile.open(file(), log, TestChains.CLOCK).close();
-        assertThat(log.lines).as("a version 2 file is not upgraded again").isEmpty();
+        ChainFile.open(file(), FIXED_8, log, TestChains.CLOCK).close();
+        assertThat(log.lines).as("a version 3 file is not upgraded again").isEmpty();
     }
 
     @Test
     void anExistingBackupIsNeverOverwritten() throws Exception {
         Files.writeString(dir.resolve("chain.dat.v1"), "an older backup");
         Files.write(file(), TestChains.v1File(TestChains.golden()));
-        ChainFile.open(file(), log, TestChains.CLOCK).close();
+        ChainFile.open(file(), FIXED_8, log, TestChains.CLOCK).close();
         assertThat(Files.readString(dir.resolve("chain.dat.v1"))).isEqualTo("an older backup");
         assertThat(Files.readAllBytes(dir.resolve("chain.dat.v1-2")))
                 .isEqualTo(TestChains.v1File(TestChains.golden()));
@@ -71,10 +78,10 @@ class VersionOneTest {
     @Test
     void anEmptyVersion1ChainIsUpgradedToo() throws Exception {
         Files.write(file(), TestChains.v1File(List.of()));
-        try (ChainFile chain = ChainFile.open(file(), log, TestChains.CLOCK)) {
+        try (ChainFile chain = ChainFile.open(file(), FIXED_8, log, TestChains.CLOCK)) {
             assertThat(chain.tip().height()).isZero();
         }
-        assertThat(Files.readAllBytes(file())).isEqualTo(ChainFile.fileHeader());
+        assertThat(Files.readAllBytes(file())).isEqualTo(ChainFile.fileHeader(FIXED_8));
     }
 
     @Test
@@ -86,7 +93,7 @@ class VersionOneTest {
         v1[record2 + ChainFile.BODY_LENGTH_OFFSET + 2] ^= 0x01; // 125 becomes 381
         Files.write(file(), v1);
 
-        assertThatThrownBy(() -> ChainFile.open(file(), log, TestChains.CLOCK))
+        assertThatThrownBy(() -> ChainFile.open(file(), FIXED_8, log, TestChains.CLOCK))
                 .isInstanceOf(ChainCorruptException.class)
                 .hasMessageContaining("record 2 (at byte " + record2 + ")")
                 .hasMessageContaining("the length field is damaged");
@@ -103,13 +110,32 @@ class VersionOneTest {
         Files.write(file(), torn);
 
         assertThat(TestChains.Command.run(file()).err()).contains("torn tail", "record 2");
-        try (ChainFile chain = ChainFile.open(file(), log, TestChains.CLOCK)) {
+        try (ChainFile chain = ChainFile.open(file(), FIXED_8, log, TestChains.CLOCK)) {
             assertThat(chain.tip().height()).isEqualTo(1);
         }
         assertThat(Files.readAllBytes(dir.resolve("chain.dat.torn-" + TestChains.SIDE_FILE_STAMP)))
                 .isEqualTo(Arrays.copyOfRange(torn, one.length, torn.length));
         assertThat(Files.readAllBytes(dir.resolve("chain.dat.v1"))).isEqualTo(one);
-        assertThat(Files.readAllBytes(file())).isEqualTo(TestChains.v2File(blocks.subList(0, 1)));
+        assertThat(Files.readAllBytes(file())).isEqualTo(TestChains.file(FIXED_8.from(2), blocks.subList(0, 1)));
         assertThat(log.lines).hasSize(2);
+    }
+
+    @Test
+    void aVersion2FileIsUpgradedAndTheRuleGovernsFromTheBlockAfterItsTip() throws Exception {
+        // An old pool may have been restarted with other --bits, so its blocks keep whatever bits they say.
+        byte[] v2 = TestChains.v2File(TestChains.mineAt(new int[] {5, 6}, new long[] {1_000, 2_000}));
+        Files.write(file(), v2);
+        DifficultyRule retarget = DifficultyRule.retarget(7, 2_000);
+        try (ChainFile chain = ChainFile.open(file(), retarget, log, TestChains.CLOCK)) {
+            assertThat(chain.difficulty().rule()).isEqualTo(retarget.from(3));
+            assertThat(chain.difficulty().requiredBits()).as("block 3 starts the rule").isEqualTo(7);
+            assertThat(chain.chainWork().value()).isEqualTo((1 << 5) + (1 << 6));
+        }
+        assertThat(Files.readAllBytes(dir.resolve("chain.dat.v2"))).isEqualTo(v2);
+        assertThat(log.lines).singleElement().asString().contains("upgraded from format version 2 to 3",
+                "from block 3");
+        ChainFile.ReadResult read = ChainFile.scan(file(), b -> { });
+        assertThat(read.version()).isEqualTo(3);
+        assertThat(read.blocks()).isEqualTo(2);
     }
 }

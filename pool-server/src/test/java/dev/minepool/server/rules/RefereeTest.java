@@ -3,12 +3,15 @@ package dev.minepool.server.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.PoolLog;
 import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainFile;
+import dev.minepool.server.chain.Difficulty;
+import dev.minepool.server.chain.DifficultyRule;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,6 +44,7 @@ class RefereeTest {
     long millis = 1_700_000_000_000L;
     boolean diskFails;
     ChainFile.Tip tip = ChainFile.Tip.genesis();
+    Difficulty difficulty = new Difficulty(DifficultyRule.fixed(BITS));
 
     final PoolClock clock = new PoolClock() {
         @Override
@@ -61,12 +65,18 @@ class RefereeTest {
         }
 
         @Override
+        public Difficulty difficulty() {
+            return difficulty;
+        }
+
+        @Override
         public void append(Block block) throws IOException {
             if (diskFails) {
                 throw new IOException("No space left on device");
             }
             events.add(new Stored(block));
             tip = new ChainFile.Tip(block.height(), block.hash());
+            difficulty.add(block);
         }
     };
 
@@ -94,6 +104,10 @@ class RefereeTest {
     }
 
     Message.Task getWork(Miner miner, String name) {
+        return getWork(referee, miner, name);
+    }
+
+    Message.Task getWork(Referee referee, Miner miner, String name) {
         int before = events.size();
         referee.getWork(miner, new Message.GetWork(name));
         assertThat(events).hasSize(before + 1);
@@ -113,6 +127,55 @@ class RefereeTest {
 
     String logText() {
         return logBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theRuleSetsTheBitsOfEachHeightAMinerSeesThemInTAndTheChangeIsLogged() throws IOException {
+        // Every block in the same millisecond against a 10 s target: from block 3 on, a quarter bit more a block.
+        difficulty = new Difficulty(DifficultyRule.retarget(4, 10_000));
+        Referee retargeting = new Referee(config, clock, chain, outbox);
+        Miner alice = miner();
+        List<Integer> asked = new ArrayList<>();
+        List<Integer> stored = new ArrayList<>();
+        long lastTimestamp = 0;
+        for (int height = 1; height <= 5; height++) {
+            if (height == 4) {
+                millis -= 60_000; // the wall clock steps back a minute
+            }
+            Message.Task task = getWork(retargeting, alice, "alice");
+            asked.add(task.zeroBits());
+            assertThat(retargeting.zeroBits()).isEqualTo(task.zeroBits());
+            long timestamp = BlockHeader.readFrom(task.data()).timestampMillis();
+            assertThat(timestamp).as("block %d's job timestamp never goes back", height)
+                    .isGreaterThanOrEqualTo(lastTimestamp);
+            lastTimestamp = timestamp;
+            Block block = retargeting.submit(alice, new Message.Submit(task.job(), nonce(task, true)));
+            stored.add(block.zeroBits());
+        }
+        assertThat(asked).as("the bits of T for heights 1..5").containsExactly(4, 4, 4, 5, 5);
+        assertThat(stored).as("each block stored at the bits its T asked").isEqualTo(asked);
+        assertThat(logText()).containsOnlyOnce("difficulty:").contains("difficulty: block 4 needs 5 zero bits (was"
+                + " 4): blocks came every 0.00 s over the last 2 blocks, target 10 s\n");
+    }
+
+    @Test
+    void aNonceThatMeetsTheOldBitsButNotTheNewOnesIsRejected() throws IOException {
+        difficulty = new Difficulty(DifficultyRule.retarget(4, 10_000));
+        Referee retargeting = new Referee(config, clock, chain, outbox);
+        Miner alice = miner();
+        for (int height = 1; height <= 3; height++) {
+            Message.Task task = getWork(retargeting, alice, "alice");
+            retargeting.submit(alice, new Message.Submit(task.job(), nonce(task, true)));
+        }
+        Message.Task task = getWork(retargeting, alice, "alice");
+        assertThat(task.zeroBits()).isEqualTo(5);
+        long weak = task.firstNonce();
+        while (!(ProofOfWork.leadingZeroBits(ProofOfWork.hash(task.data(), weak)) == 4)) {
+            weak++;
+        }
+        assertThat(retargeting.submit(alice, new Message.Submit(task.job(), weak))).isNull();
+        assertThat(events.get(events.size() - 1)).isEqualTo(new Sent(alice, new Message.Rejected(task.job())));
+        assertThat(logText()).contains("gives 4 zero bits, 5 needed");
     }
 
     @Test

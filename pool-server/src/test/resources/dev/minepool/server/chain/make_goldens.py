@@ -1,5 +1,8 @@
-# Writes chain-v2-golden.hex and chain-v1-golden.hex from the layout in PROTOCOL.md ("The chain file"), with no
-# Java involved, so that ChainFormatTest checks ChainFile against the format and not against itself.
+# Writes chain-v3-golden.hex, chain-v2-golden.hex and chain-v1-golden.hex from the layout in PROTOCOL.md ("The chain
+# file"), with no Java involved, so that ChainFormatTest checks ChainFile against the format and not against itself.
+# The version 3 golden records the retarget rule (2), starting at 8 bits, target 1000 ms, tau 4000 ms, from block 1:
+# its two blocks need the starting bits (block 2's bits come before any solve time is known), so the same two
+# blocks serve all three versions.
 # Usage, from the repository root: python3 pool-server/src/test/resources/dev/minepool/server/chain/make_goldens.py \
 #   pool-server/src/test/resources/dev/minepool/server/chain
 import hashlib, struct, sys, zlib
@@ -30,7 +33,13 @@ def lines(b):
 def write(path, version):
     out = ["# chain file, format version %d: 2 blocks of %d data bytes at %d zero bits, winners alice and żółw" % (version, SIZE, BITS),
            "# made by an encoder independent of ChainFile (make_goldens.py; see ChainFormatTest); whitespace and # comments are ignored"]
-    if version == 2:
+    if version == 3:
+        rule = struct.pack(">BBIII", 2, BITS, 1000, 4000, 1)
+        head = b"MPCH" + struct.pack(">HHHH", 3, 12 + 4 + len(rule), 1, len(rule)) + rule
+        head += struct.pack(">I", crc(head))
+        out += ["# file header: \"MPCH\", version 3, header length 30; field 0x0001 of 14 bytes, the difficulty rule:",
+                "# retarget (2), start 8 bits, target 1000 ms, tau 4000 ms, first height 1; CRC32 of bytes 0..25", lines(head)]
+    elif version == 2:
         head = b"MPCH" + struct.pack(">HH", 2, 12)
         head += struct.pack(">I", crc(head))
         out += ["# file header: \"MPCH\", version 2, header length 12, CRC32 of bytes 0..7", lines(head)]
@@ -38,12 +47,13 @@ def write(path, version):
         out += ["# file header: \"MPCH\", version 1, reserved 0", lines(b"MPCH" + struct.pack(">HH", 1, 0))]
     for h, body in blocks:
         rh = struct.pack(">II", len(body), crc(body))
-        if version == 2:
+        if version >= 2:
             rh += struct.pack(">I", crc(rh))
             out += ["# record %d header: body length %d, CRC32 of the body, CRC32 of the 8 bytes before" % (h, len(body)), lines(rh)]
         else:
             out += ["# record %d header: body length %d, CRC32 of the body" % (h, len(body)), lines(rh)]
         out += ["# record %d body: height, previous hash, nonce, zero bits, winner, found at, time to mine, data length, data" % h, lines(body)]
     open(path, "w").write("\n".join(out) + "\n")
+write(sys.argv[1] + "/chain-v3-golden.hex", 3)
 write(sys.argv[1] + "/chain-v2-golden.hex", 2)
 write(sys.argv[1] + "/chain-v1-golden.hex", 1)
