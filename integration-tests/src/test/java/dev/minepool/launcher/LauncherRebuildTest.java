@@ -56,7 +56,8 @@ class LauncherRebuildTest {
         assertThat(first.exitCode()).as("the first build:%n%s", first.output()).isZero();
 
         Process pool = new ProcessBuilder(repo.resolve("bin/minepool").toString(), "server", "--bind", "127.0.0.1",
-                "--port", "0", "--bits", String.valueOf(ZERO_BITS), "--chain", chain.toString())
+                "--port", "0", "--bits", String.valueOf(ZERO_BITS), "--chain", chain.toString(),
+                "--http", "off") // not the default 127.0.0.1:8080, which another pool on the machine may hold
                 .directory(repo.toFile()).redirectErrorStream(true).start();
         List<String> poolLines = new CopyOnWriteArrayList<>();
         CompletableFuture<Integer> port = new CompletableFuture<>();
