@@ -95,10 +95,11 @@ class DissectorFramingTest {
 
         Map<Integer, String> info = Tshark.infoColumns(capture, List.of());
         assertThat(info.get(messages.get(0).frame())).as("Info column of the miner's segment")
-                .isEqualTo("G name=alice, S job=12 nonce=0x0003fa1c");
+                .isEqualTo("G name=alice, S job=12 nonce=0x0003fa1c [alice]");
+        // A answers the S; no S waits for the I, so it is the unasked kind.
         assertThat(info.get(messages.get(2).frame())).as("Info column of the pool's segment")
-                .isEqualTo("T job=12 slot=3 bits=24 len=4, A job=12 accepted, I job=13 invalidated, "
-                        + "R job=14 rejected, Q quit: the pool is shutting down");
+                .isEqualTo("T job=12 slot=3 bits=24 len=4, A job=12 accepted, I job=13 invalidated (unasked), "
+                        + "R job=14 rejected, Q quit: the pool is shutting down [alice]");
     }
 
     @Test
@@ -294,7 +295,7 @@ class DissectorFramingTest {
         for (List<String> options : List.of(Tshark.poolPort(poolPort), Tshark.decodeAs(poolPort))) {
             List<DecodedMessage> messages = Tshark.decode(capture, options);
             assertThat(messages).as("decoded with %s", options).extracting(DecodedMessage::summary)
-                    .containsExactly("G name=carol", "I job=9 invalidated");
+                    .containsExactly("G name=carol", "I job=9 invalidated (unasked)");
             assertThat(messages).as("directions with %s", options).flatExtracting(DecodedMessage::experts).isEmpty();
         }
     }
