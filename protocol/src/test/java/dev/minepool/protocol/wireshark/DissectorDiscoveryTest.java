@@ -101,6 +101,14 @@ class DissectorDiscoveryTest {
     }
 
     @Test
+    void reportsItsVersionWhenInstalledAsAPlugin() throws Exception {
+        String plugins = Tshark.installedPlugins(dir.resolve("home"));
+
+        assertThat(plugins.lines().filter(line -> line.startsWith("minepool.lua")))
+                .as(plugins).singleElement().asString().matches("minepool\\.lua\\s+2\\.0\\.0\\s+lua script\\s+.*");
+    }
+
+    @Test
     void namesItselfMinepoolInTheProtocolColumn() throws Exception {
         Path capture = aliceMining(new SyntheticTcpSession.Capture(), Protocol.DEFAULT_PORT)
                 .writePcap(dir.resolve("column.pcap"));

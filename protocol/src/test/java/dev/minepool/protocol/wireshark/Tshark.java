@@ -320,12 +320,34 @@ public final class Tshark {
     record Result(int exitCode, String stdout, String stderr) {
     }
 
+    /**
+     * What {@code tshark -G plugins} lists when the dissector is installed as a user would install it: copied
+     * into the personal plugins folder under {@code home} (standing in for the user's home directory), rather
+     * than loaded with {@code -X lua_script:}, whose scripts the list leaves out.
+     */
+    public static String installedPlugins(Path home) throws IOException {
+        Path plugins = Files.createDirectories(home.resolve(".local/lib/wireshark/plugins"));
+        Files.copy(dissector(), plugins.resolve("minepool.lua"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String tshark = onPath("tshark").orElseThrow(() -> new IOException(available().reason())).toString();
+        Result result = run(List.of(tshark, "-G", "plugins"), Map.of("HOME", home.toString()));
+        if (result.exitCode() != 0) {
+            throw new IOException("tshark -G plugins exited with " + result.exitCode() + ": " + result.stderr());
+        }
+        return result.stdout();
+    }
+
     /** Runs a command to completion, its output in files so that neither pipe can fill up and block it. */
     static Result run(List<String> command) throws IOException {
+        return run(command, Map.of());
+    }
+
+    private static Result run(List<String> command, Map<String, String> environment) throws IOException {
         Path out = Files.createTempFile("minepool-tshark", ".out");
         Path err = Files.createTempFile("minepool-tshark", ".err");
         try {
-            Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             try {
                 if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
