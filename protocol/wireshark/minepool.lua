@@ -30,9 +30,12 @@ set_plugin_info({
 })
 
 -- Wireshark's Lua makes the protocol's short name (Enabled Protocols, Decode As, Preferences) the name in
--- capitals, MINEPOOL; the Protocol column gets the lowercase name, which fits its default width.
+-- capitals, MINEPOOL. The Protocol column gets a shorter one: Wireshark sizes that column to its header,
+-- "Protocol" in the header's proportional font, which leaves room for 6 characters of the packet list's
+-- monospace font, so "minepool" would show as "minepo…" (as MINEPOOL showed as "MINEPO…") until the user
+-- widens the column. "mpool" fits.
 local minepool = Proto("minepool", "Minepool Protocol")
-local COLUMN_NAME = "minepool"
+local COLUMN_NAME = "mpool"
 
 local DEFAULT_PORTS = "3333"
 local NONCE_SPACE = 4294967296 -- 2^32: exact in a Lua number (a double)
@@ -1018,11 +1021,12 @@ local function time_row(label, times)
 end
 
 local function stats_text(stats, filter)
-    local rule = string.rep("=", 78) .. "\n"
-    local line = string.rep("-", 78) .. "\n"
+    -- 72 columns: the width of tshark's own -z tables, and what the GUI's text window shows unwrapped.
+    local rule = string.rep("=", 72) .. "\n"
+    local line = string.rep("-", 72) .. "\n"
     local out = { rule, "minepool statistics\n", "Filter: " .. filter .. "\n", line }
 
-    out[#out + 1] = "Messages by type                     count\n"
+    out[#out + 1] = string.format("%s%8s\n", pad("Messages by type", 36), "count")
     for _, letter in ipairs(TYPE_ORDER) do
         out[#out + 1] = string.format("  %s %s%8d\n", letter, pad(TYPE_BY_LETTER[letter].name, 32),
             stats.types[letter] or 0)
@@ -1040,14 +1044,14 @@ local function stats_text(stats, filter)
     if stats.miners[NO_MINER] then
         names[#names + 1] = NO_MINER
     end
-    local header = { pad("Messages by miner", 24) }
+    local header = { pad("Messages by miner", 22) }
     for _, letter in ipairs(TYPE_ORDER) do
         header[#header + 1] = string.format("%6s", letter)
     end
     out[#out + 1] = table.concat(header) .. string.format("%7s\n", "all")
     for _, name in ipairs(names) do
         local miner = stats.miners[name]
-        local row = { "  " .. pad(name == NO_MINER and name or display_name(name), 22) }
+        local row = { "  " .. pad(name == NO_MINER and name or display_name(name), 20) }
         for _, letter in ipairs(TYPE_ORDER) do
             row[#row + 1] = string.format("%6d", miner.types[letter] or 0)
         end
