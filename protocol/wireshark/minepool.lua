@@ -596,20 +596,27 @@ local function show_links(subtree, rec, pinfo, name_item)
 end
 
 -- The Info column lists every message of a frame and ends with the connection's miner: one frame is one
--- connection, so one name says whose it all is.
+-- connection, so one name says whose it all is. TCP can call the dissector twice for one frame (a message it
+-- reassembled, then the rest of the segment) and fences the column between the calls, so what an earlier
+-- call wrote stays; each call writes its own messages after the fence, and its own miner after them.
+local this_call = { text = nil, tagged = false, continues = false }
+
+local function start_call(pinfo)
+    this_call.text = nil
+    this_call.tagged = false
+    this_call.continues = pinfo.private.minepool_info ~= nil
+end
+
 local function add_info(pinfo, summary, miner, tagged)
-    local so_far = pinfo.private.minepool_info
-    local text = so_far and (so_far .. ", " .. summary) or summary
-    pinfo.private.minepool_info = text
-    if tagged then
-        pinfo.private.minepool_tagged = "1"
-    end
+    this_call.text = this_call.text and (this_call.text .. ", " .. summary) or summary
+    this_call.tagged = this_call.tagged or tagged
+    pinfo.private.minepool_info = "written"
     pinfo.cols.protocol = COLUMN_NAME
-    if miner and pinfo.private.minepool_tagged then
-        pinfo.cols.info = text .. " [" .. display_name(miner) .. "]"
-    else
-        pinfo.cols.info = text
+    local shown = this_call.text
+    if miner and this_call.tagged then
+        shown = shown .. " [" .. display_name(miner) .. "]"
     end
+    pinfo.cols.info = this_call.continues and (", " .. shown) or shown
 end
 
 local function dissect_name(tvb, tree, offset)
@@ -840,6 +847,7 @@ function minepool.dissector(tvb, pinfo, tree)
     if length == 0 then
         return 0
     end
+    start_call(pinfo)
     local stream = stream_of(pinfo)
     local pool_side = from_pool(pinfo, stream)
     local dir = pool_side and FROM_POOL or FROM_MINER

@@ -146,6 +146,26 @@ class DissectorFramingTest {
     }
 
     @Test
+    void listsAReassembledTaskAndTheMessagesAfterItInTheInfoColumn() throws Exception {
+        byte[] bytes = realisticTask(20, 1).toBytes();
+        byte[] tailAndMore = concatBytes(Arrays.copyOfRange(bytes, 500, bytes.length),
+                concat(new Message.Accepted(20), new Message.Invalidated(21)));
+        Path capture = new SyntheticTcpSession(MINER_PORT, POOL_PORT)
+                .fromMiner(new Message.GetWork("alice").toBytes())
+                .fromPool(Arrays.copyOfRange(bytes, 0, 500), tailAndMore)
+                .writePcap(dir.resolve("info-after-reassembly.pcap"));
+
+        List<DecodedMessage> messages = Tshark.decode(capture, List.of());
+        Map<Integer, String> info = Tshark.infoColumns(capture, List.of());
+
+        assertThat(messages).extracting(DecodedMessage::type).containsExactly("G", "T", "A", "I");
+        // TCP calls the dissector twice for that frame (the reassembled T, then the rest of the segment) and
+        // keeps what the first call wrote: each call's messages end with the miner.
+        assertThat(info.get(messages.get(1).frame())).isEqualTo("T job=20 slot=1 bits=24 len=1024 [alice], "
+                + "A job=20 accepted, I job=21 invalidated (unasked) [alice]");
+    }
+
+    @Test
     void flagsAnUnknownTypeByteAndStopsDecodingThatDirection() throws Exception {
         // After 'Z' nothing in the miner's direction can be framed: the S that follows, in the next segment,
         // must not be decoded as if the stream were in step.
