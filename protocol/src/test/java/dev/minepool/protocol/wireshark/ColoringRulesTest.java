@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * a clean connection, which none of them colors).
  */
 class ColoringRulesTest {
-    private static final Pattern RULE = Pattern.compile("^@([^@]+)@([^@]+)@\\[(\\d+),(\\d+),(\\d+)\\]\\[(\\d+),(\\d+),(\\d+)\\]$");
+    /** {@code @name@filter@[background r,g,b][foreground r,g,b]}, as Wireshark writes its colorfilters file. */
+    private static final Pattern RULE = Pattern.compile(
+            "^@([^@]+)@([^@]+)@\\[(\\d+),(\\d+),(\\d+)\\]\\[(\\d+),(\\d+),(\\d+)\\]$");
     private static final int POOL_PORT = Protocol.DEFAULT_PORT;
 
     @TempDir
@@ -68,7 +70,8 @@ class ColoringRulesTest {
                 .fromPool(new Message.Accepted(3).toBytes(), new Message.Invalidated(4).toBytes());
         byte[] task = new Message.Task(5, 0, 1L << 24, 24, new byte[100]).toBytes();
         new SyntheticTcpSession(capture, 50_044, POOL_PORT)
-                .fromPool(java.util.Arrays.copyOfRange(task, 0, 50), java.util.Arrays.copyOfRange(task, 50, task.length));
+                .fromPool(java.util.Arrays.copyOfRange(task, 0, 50),
+                        java.util.Arrays.copyOfRange(task, 50, task.length));
         Path file = capture.writePcap(dir.resolve("colors.pcap"));
         List<DecodedMessage> all = Tshark.decode(file, Tshark.twoPass());
         int zap = frameFrom(all, 50_041, 0);

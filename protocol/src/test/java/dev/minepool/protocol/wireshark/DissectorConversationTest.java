@@ -155,7 +155,8 @@ class DissectorConversationTest {
                 .isEqualTo("G name=alice");
         assertThat(info.get(ofType(messages, "Q").get(0).frame())).as("one name for all messages of a frame")
                 .isEqualTo("I job=12 invalidated (unasked), Q quit: the pool is shutting down [bob]");
-        assertThat(info.get(ofType(messages, "S").get(0).frame())).as("before bob's G").isEqualTo("S job=3 nonce=0x00000004");
+        assertThat(info.get(ofType(messages, "S").get(0).frame())).as("before bob's G")
+                .isEqualTo("S job=3 nonce=0x00000004");
     }
 
     @Test
