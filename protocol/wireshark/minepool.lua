@@ -1,4 +1,4 @@
--- minepool.lua: a Wireshark dissector for the minepool protocol, version 1.
+-- minepool.lua: a Wireshark dissector for the minepool protocol, version 2.
 --
 -- The wire format is specified in PROTOCOL.md at the root of the repository; the Java codec
 -- (protocol/src/main/java/dev/minepool/protocol) implements the same layouts with the same offset names,
@@ -7,15 +7,37 @@
 -- Load it with   tshark -X lua_script:protocol/wireshark/minepool.lua -r capture.pcap
 --           or   wireshark -X lua_script:protocol/wireshark/minepool.lua
 -- or copy it into the personal plugins folder (~/.local/lib/wireshark/plugins/). It decodes TCP port 3333
--- (preference minepool.port) and any other port through Decode As (tcp.port, "MINEPOOL").
+-- (preference minepool.port, a range), any other port through Decode As (tcp.port, "MINEPOOL"), and, when
+-- the preference minepool.heuristic is on, any TCP connection whose first bytes are a valid G.
 --
 -- Every message is one ASCII type byte followed by fixed-layout fields, all integers unsigned big-endian.
 -- There is no length prefix: framing comes only from the type byte, so an unknown type byte loses the
 -- framing of that direction of the connection for good. The dissector then says so and stops guessing.
+--
+-- Beyond single messages it follows each TCP connection, as Wireshark's DNS and HTTP dissectors do: on the
+-- first pass over a capture it builds per-connection state (the miner's name, the G's and S's still waiting
+-- for an answer) and records for every message what it links to; later passes (every redraw in the GUI,
+-- tshark -2) only read those records back. A tap (Statistics > minepool, tshark -z minepool,tree) counts
+-- the messages and the response times from the same records.
 
+local PLUGIN_VERSION = "2.0.0"
+
+set_plugin_info({
+    version = PLUGIN_VERSION,
+    description = "minepool mining pool protocol (version 2): fields, request/response links, statistics",
+    author = "the minepool project",
+    repository = "protocol/wireshark/minepool.lua in the minepool repository",
+})
+
+-- Wireshark's Lua makes the protocol's short name (Enabled Protocols, Decode As, Preferences) the name in
+-- capitals, MINEPOOL. The Protocol column gets a shorter one: Wireshark sizes that column to its header,
+-- "Protocol" in the header's proportional font, which leaves room for 6 characters of the packet list's
+-- monospace font, so "minepool" would show as "minepo…" (as MINEPOOL showed as "MINEPO…") until the user
+-- widens the column. "mpool" fits.
 local minepool = Proto("minepool", "Minepool Protocol")
+local COLUMN_NAME = "mpool"
 
-local DEFAULT_PORT = 3333
+local DEFAULT_PORTS = "3333"
 local NONCE_SPACE = 4294967296 -- 2^32: exact in a Lua number (a double)
 
 -- Offsets and lengths, named as in Message.java and MessageType.java.
@@ -52,6 +74,9 @@ local QUIT_REASONS = {
     [4] = "the miner name changed on the same connection",
     [5] = "too many rejected submits",
 }
+-- The Q reasons that answer a request (PROTOCOL.md, "Closing connections"): a refused or changed name
+-- answers the G, too many rejects answers the S that found the bucket empty.
+local QUIT_ANSWERS = { [3] = "G", [4] = "G", [5] = "S" }
 
 -- The pool server's layout of the job data (BlockHeader.java): shown only when the data is long enough.
 local HEADER_PREVIOUS_HASH_OFFSET = 0
@@ -76,10 +101,14 @@ local TYPES = {
     [0x52] = { letter = "R", name = "rejected", from = FROM_POOL, fixed = REPLY_LENGTH },
     [0x51] = { letter = "Q", name = "quit", from = FROM_POOL, fixed = QUIT_LENGTH },
 }
+-- The order the statistics list the types in: as PROTOCOL.md's table.
+local TYPE_ORDER = { "G", "T", "S", "A", "I", "R", "Q" }
+local TYPE_BY_LETTER = {}
 
 local type_names = {}
 for byte, t in pairs(TYPES) do
     type_names[byte] = t.name
+    TYPE_BY_LETTER[t.letter] = t
 end
 
 -- Display filter fields: a public interface (listed in README.md); rename none without saying so there.
@@ -102,37 +131,65 @@ local f = {
     name = ProtoField.string("minepool.name", "Miner name", base.UNICODE),
     reason = ProtoField.uint8("minepool.reason", "Reason", base.DEC, QUIT_REASONS),
     undecoded = ProtoField.bytes("minepool.undecoded", "Undecodable bytes"),
+    -- Generated from the connection's history, not from the message's own bytes (named as DNS names them).
+    miner = ProtoField.string("minepool.miner", "Miner", base.UNICODE,
+        "The name this connection's first G gave"),
+    response_in = ProtoField.framenum("minepool.response_in", "Response in", base.NONE, frametype.RESPONSE,
+        0, "The frame that carries the answer to this G or S"),
+    response_to = ProtoField.framenum("minepool.response_to", "Request in", base.NONE, frametype.REQUEST,
+        0, "The frame that carries the G or S this message answers"),
+    time = ProtoField.relative_time("minepool.time", "Time", "The time between the request and this answer"),
+    broadcast = ProtoField.bool("minepool.broadcast", "Unasked (broadcast)", base.NONE, nil, 0,
+        "An I that answers no S: the pool tells every miner holding a slot of a mined block to stop"),
+    unsolicited = ProtoField.bool("minepool.unsolicited", "Unsolicited", base.NONE, nil, 0,
+        "An answer with no S waiting for it on this connection (the capture may have begun after the S)"),
+    quit_in = ProtoField.framenum("minepool.quit_in", "Pool quit in", base.NONE, frametype.NONE, 0,
+        "The pool's Q that ended the connection before this request was answered"),
+    continued = ProtoField.bytes("minepool.continued", "Continuation bytes", base.NONE,
+        "With TCP reassembly off: the rest of a message that began in an earlier segment"),
+    partial = ProtoField.bytes("minepool.partial", "Partial message", base.NONE,
+        "With TCP reassembly off: the start of a message that continues in a later segment"),
 }
 minepool.fields = f
 
+-- Severities as Wireshark's own dissectors use them: ERROR for bytes that cannot be decoded, WARN for a
+-- sender breaking the protocol, NOTE for what is unusual but may be the capture's doing.
 local e = {
     unknown_type = ProtoExpert.new("minepool.unknown_type", "Unknown message type byte",
         expert.group.MALFORMED, expert.severity.ERROR),
     framing_lost = ProtoExpert.new("minepool.framing_lost", "Framing lost earlier in this direction",
         expert.group.MALFORMED, expert.severity.WARN),
+    truncated = ProtoExpert.new("minepool.truncated", "Message cut short: fewer bytes captured than its length",
+        expert.group.MALFORMED, expert.severity.ERROR),
     wrong_direction = ProtoExpert.new("minepool.wrong_direction", "Message sent in the wrong direction",
         expert.group.PROTOCOL, expert.severity.WARN),
     bad_name = ProtoExpert.new("minepool.bad_name", "Miner name breaks the protocol's rules",
         expert.group.PROTOCOL, expert.severity.WARN),
+    name_changed = ProtoExpert.new("minepool.name_changed", "G with another name than the connection's first G",
+        expert.group.PROTOCOL, expert.severity.WARN),
     slot_past_end = ProtoExpert.new("minepool.slot_past_end", "Slot reaches past nonce 2^32",
         expert.group.PROTOCOL, expert.severity.WARN),
+    job_mismatch = ProtoExpert.new("minepool.job_mismatch", "Answer names another job than its S",
+        expert.group.PROTOCOL, expert.severity.WARN),
+    duplicate = ProtoExpert.new("minepool.duplicate", "Duplicate request: the same S was sent before",
+        expert.group.SEQUENCE, expert.severity.WARN),
+    unanswered = ProtoExpert.new("minepool.unanswered", "Request with no answer in the capture",
+        expert.group.SEQUENCE, expert.severity.NOTE),
+    segment = ProtoExpert.new("minepool.segment", "Part of a message: TCP reassembly is off",
+        expert.group.REASSEMBLE, expert.severity.NOTE),
 }
-minepool.experts = { e.unknown_type, e.framing_lost, e.wrong_direction, e.bad_name, e.slot_past_end }
+minepool.experts = { e.unknown_type, e.framing_lost, e.truncated, e.wrong_direction, e.bad_name,
+    e.name_changed, e.slot_past_end, e.job_mismatch, e.duplicate, e.unanswered, e.segment }
 
-minepool.prefs.port = Pref.uint("Pool TCP port", DEFAULT_PORT,
-    "The TCP port the pool listens on: messages from it are the pool's, messages to it the miner's")
+-- The name stays "port" (now a range) so that -o minepool.port:4444 keeps working as it did.
+minepool.prefs.port = Pref.range("Pool TCP ports", DEFAULT_PORTS,
+    "The TCP ports pools listen on: messages from them are the pool's, messages to them the miner's", 65535)
+minepool.prefs.heuristic = Pref.bool("Find minepool on any port", false,
+    "Try every TCP connection that no other dissector takes: one whose first bytes from one side are a G "
+        .. "with a valid miner name is decoded as minepool, with that side as the miner. Off by default: "
+        .. "an 11-byte message is a weak signature.")
 
 local tcp_port_table = DissectorTable.get("tcp.port")
-local tcp_stream_field = Field.new("tcp.stream")
-
--- Once an unknown type byte is seen, framing is gone for that direction of that connection: nothing
--- after it can be told apart from message starts. Keyed by "stream/direction", the first frame where that
--- happened; cleared when a capture is (re)loaded.
-local framing_lost_at = {}
-
-function minepool.init()
-    framing_lost_at = {}
-end
 
 -- Lua 5.2 has no utf8 library: a strict UTF-8 check, the same rules as Java's REPORT decoder (no
 -- overlongs, no surrogates, nothing above U+10FFFF).
@@ -244,30 +301,322 @@ local function name_rule_broken(name)
     return nil
 end
 
--- The pool's port for this packet: the port the TCP dissector matched us on (the preference, or a Decode
--- As entry), else the preference.
-local function pool_port(pinfo)
-    local matched = pinfo.match_uint
-    if matched ~= nil and (matched == pinfo.src_port or matched == pinfo.dst_port) then
-        return matched
-    end
-    return minepool.prefs.port
-end
-
-local function direction_key(pinfo)
-    local stream = tcp_stream_field()
-    return tostring(stream and stream.value or "?") .. "/" .. tostring(pinfo.src_port) .. ">"
-        .. tostring(pinfo.dst_port)
-end
-
--- The Info column lists every message of a frame: the first replaces what TCP wrote, later ones append.
-local function add_info(pinfo, summary)
-    if tostring(pinfo.cols.protocol) ~= "MINEPOOL" then
-        pinfo.cols.protocol = "MINEPOOL"
-        pinfo.cols.info = summary
+-- The code point at byte i of s and the index after it, or nil when no well-formed UTF-8 character
+-- starts there.
+local function char_at(s, i)
+    local c = s:byte(i)
+    local extra, min, lead
+    if c < 0x80 then
+        return c, i + 1
+    elseif c >= 0xC2 and c <= 0xDF then
+        extra, min, lead = 1, 0x80, 0xC0
+    elseif c >= 0xE0 and c <= 0xEF then
+        extra, min, lead = 2, 0x800, 0xE0
+    elseif c >= 0xF0 and c <= 0xF4 then
+        extra, min, lead = 3, 0x10000, 0xF0
     else
-        pinfo.cols.info:append(", " .. summary)
+        return nil
     end
+    if i + extra > #s then
+        return nil
+    end
+    local cp = c - lead
+    for k = 1, extra do
+        local cc = s:byte(i + k)
+        if cc < 0x80 or cc > 0xBF then
+            return nil
+        end
+        cp = cp * 64 + (cc - 0x80)
+    end
+    if cp < min or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then
+        return nil
+    end
+    return cp, i + extra + 1
+end
+
+-- A name as the Info column and the statistics show it: a miner chooses its name, so nothing in it may
+-- move the cursor, reorder the text around it or hide: controls, format characters, separators and bytes
+-- that are not UTF-8 are written as escapes (\x0a, \u{202E}), and so is a backslash, so that an escape
+-- cannot be forged. Everything else is shown as it is.
+local function display_name(s)
+    local out, i = {}, 1
+    while i <= #s do
+        local cp, next_i = char_at(s, i)
+        if cp == nil then
+            out[#out + 1] = string.format("\\x%02x", s:byte(i))
+            i = i + 1
+        else
+            if cp == 0x5C then
+                out[#out + 1] = "\\\\"
+            elseif cp < 0x80 and in_ranges(cp, CONTROL) then
+                out[#out + 1] = string.format("\\x%02x", cp)
+            elseif in_ranges(cp, CONTROL) or in_ranges(cp, FORMAT) or in_ranges(cp, SEPARATOR) then
+                out[#out + 1] = string.format("\\u{%04X}", cp)
+            else
+                out[#out + 1] = s:sub(i, next_i - 1)
+            end
+            i = next_i
+        end
+    end
+    return table.concat(out)
+end
+
+-- Per-connection state, keyed by tcp.stream, built on the first pass only: the miner's name, the G's and
+-- S's still waiting for an answer, where framing was lost, a message left open with reassembly off.
+local streams = {}
+-- What each message links to, keyed by message_key(); made on the first pass, read on later passes.
+local records = {}
+-- The records of each frame, in order: what the statistics tap counts.
+local frame_records = {}
+-- With TCP reassembly off: the continuation at a frame's start and the partial message at its end.
+local frame_pieces = {}
+-- The directions of connections the heuristic has been offered data from ("addr:port>addr:port"). Not
+-- tcp.seq == 1: field extractors see nothing on a pass that builds no tree (tshark's first pass, or a plain
+-- tshark -r), and TCP offers the segments of a connection nobody took in order, on every pass.
+local heuristic_tried = {}
+
+function minepool.init()
+    streams, records, frame_records, frame_pieces = {}, {}, {}, {}
+    heuristic_tried = {}
+end
+
+-- A connection's key: both ends, in a fixed order. Not tcp.stream: a field extractor sees a field only when a
+-- tree is built, and tshark -2 builds none on its first pass, which is the one this state is built on. (So a
+-- new connection that reuses both ports of an old one in the same capture continues the old one's state.)
+local function connection_key(pinfo)
+    local a = tostring(pinfo.src) .. ":" .. tostring(pinfo.src_port)
+    local b = tostring(pinfo.dst) .. ":" .. tostring(pinfo.dst_port)
+    return a < b and (a .. " " .. b) or (b .. " " .. a)
+end
+
+local function stream_of(pinfo)
+    local key = connection_key(pinfo)
+    local stream = streams[key]
+    if stream == nil then
+        stream = {
+            miner = nil, -- the name of the first G
+            miner_frame = nil,
+            pending_g = {}, -- requests in the order sent; the pool answers in the order it reads them
+            pending_s = {},
+            submits = {}, -- "job/nonce" -> the first S that carried it, to tell a duplicate
+            quit = nil, -- the pool's Q: nothing is answered after it
+            pool_port = nil, -- learned by the heuristic, which has no port to go by
+            framing_lost = {}, -- [direction] = the first frame with an unknown type byte
+            carry = {}, -- [direction] = a message split over segments while reassembly is off
+        }
+        streams[key] = stream
+    end
+    return stream
+end
+
+-- A message's identity across passes: its frame and its place among the frame's messages. One frame can
+-- hold several messages and TCP can call the dissector more than once for it (a reassembled message, then
+-- the rest of the segment); pinfo.private lives for exactly one dissection of one frame, so the count
+-- starts again at every pass.
+local function message_key(pinfo)
+    local index = tonumber(pinfo.private.minepool_messages or "0") + 1
+    pinfo.private.minepool_messages = tostring(index)
+    return pinfo.number .. "." .. index
+end
+
+-- Whether port lies in a range preference's text, such as "3333,4000-4010".
+local function in_port_range(port, range)
+    for part in tostring(range):gmatch("[^,%s]+") do
+        local low, high = part:match("^(%d+)%-(%d+)$")
+        if low then
+            if port >= tonumber(low) and port <= tonumber(high) then
+                return true
+            end
+        elseif tonumber(part) == port then
+            return true
+        end
+    end
+    return false
+end
+
+-- Whether this packet comes from the pool: by the port the heuristic learned, else the port TCP matched
+-- us on (the preference or a Decode As entry), else the preference's ranges.
+local function from_pool(pinfo, stream)
+    if stream.pool_port ~= nil then
+        return pinfo.src_port == stream.pool_port
+    end
+    local matched = pinfo.match_uint
+    if matched ~= nil and matched ~= 0 and (matched == pinfo.src_port or matched == pinfo.dst_port) then
+        return pinfo.src_port == matched
+    end
+    return in_port_range(pinfo.src_port, minepool.prefs.port)
+end
+
+-- A frame's time, as Lua offers it: a number of seconds. The time since the capture's first frame, not since
+-- the epoch: a double holds today's epoch seconds only to about 0.2 us, but seconds since the first frame
+-- to well under a nanosecond, so differences of these are exact to the nanosecond.
+local function frame_time(pinfo)
+    return pinfo.rel_ts
+end
+
+local function to_nstime(secs)
+    local whole = math.floor(secs)
+    local nsecs = math.floor((secs - whole) * 1e9 + 0.5)
+    if nsecs >= 1e9 then
+        whole, nsecs = whole + 1, nsecs - 1e9
+    end
+    return NSTime.new(whole, nsecs)
+end
+
+local function seconds(nstime)
+    return nstime.secs + nstime.nsecs / 1e9
+end
+
+local function link(request, answer)
+    request.response = answer.frame
+    answer.request = request.frame
+    answer.request_letter = request.letter
+    answer.delta = to_nstime(answer.time - request.time)
+end
+
+-- Follows one message through its connection (first pass only) and notes on its record what it links to.
+local function track(stream, rec)
+    local letter = rec.letter
+    if rec.wrong_direction then
+        -- A message from the wrong side is no request and no answer; only the miner's name is known.
+        rec.miner = stream.miner
+        return
+    end
+    if letter == "G" then
+        if stream.miner == nil then
+            stream.miner = rec.name
+            stream.miner_frame = rec.frame
+            stream.miner_ok = rec.name_ok
+        elseif rec.name ~= stream.miner and stream.miner_ok then
+            -- Only a name the pool accepted can change: after a refused one it has quit already.
+            rec.name_changed_from = stream.miner_frame
+        end
+        rec.miner = stream.miner
+        if stream.quit then
+            rec.after_quit = stream.quit.frame -- crossed the Q: the pool reads it only to discard it
+        else
+            table.insert(stream.pending_g, rec)
+        end
+    elseif letter == "S" then
+        rec.miner = stream.miner
+        local submit = rec.job .. "/" .. rec.nonce
+        if stream.submits[submit] then
+            rec.duplicate_of = stream.submits[submit].frame
+        else
+            stream.submits[submit] = rec
+        end
+        if stream.quit then
+            rec.after_quit = stream.quit.frame
+        else
+            table.insert(stream.pending_s, rec)
+        end
+    elseif letter == "T" then
+        rec.miner = stream.miner
+        local request = table.remove(stream.pending_g, 1)
+        if request then
+            link(request, rec)
+        end
+    elseif letter == "A" or letter == "R" or letter == "I" then
+        rec.miner = stream.miner
+        local request = stream.pending_s[1]
+        -- The pool sends I unasked to every miner holding a slot of a block just mined, naming the job of
+        -- that miner's last slot. An I for the job of the oldest waiting S is taken as its answer: when the
+        -- broadcast crosses an S for the same job the two cannot be told apart, and the pool then answers
+        -- the S with a second I, which is shown as the broadcast instead.
+        if letter == "I" and (request == nil or request.job ~= rec.job) then
+            rec.broadcast = true
+        elseif request == nil then
+            rec.unsolicited = true
+        else
+            table.remove(stream.pending_s, 1)
+            link(request, rec)
+            if request.job ~= rec.job then
+                rec.job_mismatch = request.job
+            end
+        end
+    elseif letter == "Q" then
+        rec.miner = stream.miner
+        local answers = QUIT_ANSWERS[rec.reason]
+        local pending = answers == "G" and stream.pending_g or answers == "S" and stream.pending_s or nil
+        if pending and pending[1] then
+            link(table.remove(pending, 1), rec)
+        end
+        for _, list in ipairs({ stream.pending_g, stream.pending_s }) do
+            for _, request in ipairs(list) do
+                request.quit = rec.frame
+            end
+        end
+        stream.pending_g, stream.pending_s = {}, {}
+        stream.quit = rec
+    end
+end
+
+-- The links of a message, as generated fields and expert info (every pass).
+local function show_links(subtree, rec, pinfo, name_item)
+    if rec.miner then
+        subtree:add(f.miner, rec.miner):set_generated()
+    end
+    if rec.response then
+        subtree:add(f.response_in, rec.response):set_generated()
+    end
+    if rec.request then
+        subtree:add(f.response_to, rec.request):set_generated()
+        subtree:add(f.time, rec.delta):set_generated()
+    end
+    if rec.broadcast then
+        subtree:add(f.broadcast, true):set_generated()
+    end
+    if rec.unsolicited then
+        subtree:add(f.unsolicited, true):set_generated()
+    end
+    local quit = rec.quit or rec.after_quit
+    if quit then
+        subtree:add(f.quit_in, quit):set_generated()
+    end
+    if rec.name_changed_from then
+        (name_item or subtree):add_proto_expert_info(e.name_changed, string.format(
+            "this connection's first G (frame %d) named %s: the pool answers Q (reason 4)",
+            rec.name_changed_from, display_name(rec.miner)))
+    end
+    if rec.duplicate_of then
+        subtree:add_proto_expert_info(e.duplicate, string.format(
+            "S job=%d nonce=0x%08x was sent before, in frame %d", rec.job, rec.nonce, rec.duplicate_of))
+    end
+    if rec.job_mismatch then
+        subtree:add_proto_expert_info(e.job_mismatch, string.format(
+            "%s names job %d, but the S it answers (frame %d) named job %d", rec.letter, rec.job, rec.request,
+            rec.job_mismatch))
+    end
+    -- Only once the whole capture has been seen (later passes: the GUI, tshark -2) can an answer be missing.
+    if pinfo.visited and (rec.letter == "G" or rec.letter == "S") and not rec.wrong_direction
+            and rec.response == nil and quit == nil then
+        subtree:add_proto_expert_info(e.unanswered, string.format("no answer to this %s in the capture",
+            rec.letter))
+    end
+end
+
+-- The Info column lists every message of a frame and ends with the connection's miner: one frame is one
+-- connection, so one name says whose it all is. TCP can call the dissector twice for one frame (a message it
+-- reassembled, then the rest of the segment) and fences the column between the calls, so what an earlier
+-- call wrote stays; each call writes its own messages after the fence, and its own miner after them.
+local this_call = { text = nil, tagged = false, continues = false }
+
+local function start_call(pinfo)
+    this_call.text = nil
+    this_call.tagged = false
+    this_call.continues = pinfo.private.minepool_info ~= nil
+end
+
+local function add_info(pinfo, summary, miner, tagged)
+    this_call.text = this_call.text and (this_call.text .. ", " .. summary) or summary
+    this_call.tagged = this_call.tagged or tagged
+    pinfo.private.minepool_info = "written"
+    pinfo.cols.protocol = COLUMN_NAME
+    local shown = this_call.text
+    if miner and this_call.tagged then
+        shown = shown .. " [" .. display_name(miner) .. "]"
+    end
+    pinfo.cols.info = this_call.continues and (", " .. shown) or shown
 end
 
 local function dissect_name(tvb, tree, offset)
@@ -280,19 +629,21 @@ local function dissect_name(tvb, tree, offset)
     end
     local name = raw:sub(1, length)
     local item = tree:add(f.name, range, name)
+    local broken
     if length == 0 then
-        item:add_proto_expert_info(e.bad_name, "G carries an empty miner name")
+        broken = "G carries an empty miner name"
     elseif name:find("\0", 1, true) then
-        item:add_proto_expert_info(e.bad_name, "G carries a miner name with a 0x00 byte inside it")
+        broken = "G carries a miner name with a 0x00 byte inside it"
     elseif not is_utf8(name) then
-        item:add_proto_expert_info(e.bad_name, "G carries a miner name that is not valid UTF-8")
+        broken = "G carries a miner name that is not valid UTF-8"
     else
-        local broken = name_rule_broken(name)
-        if broken then
-            item:add_proto_expert_info(e.bad_name, "G carries a miner name that " .. broken)
-        end
+        local rule = name_rule_broken(name)
+        broken = rule and ("G carries a miner name that " .. rule)
     end
-    return name
+    if broken then
+        item:add_proto_expert_info(e.bad_name, broken)
+    end
+    return name, item, broken == nil
 end
 
 local function dissect_block_header(data_range, tree)
@@ -358,8 +709,8 @@ local function dissect_task(tvb, tree, offset)
     return string.format("T job=%d slot=%d bits=%d len=%d", job, slot, zero_bits, data_length)
 end
 
--- Dissects the message at offset, which the caller knows is complete; returns the Info summary.
-local function dissect_message(tvb, pinfo, tree, offset, t)
+-- Dissects the message at offset, which the caller knows is complete; returns its length.
+local function dissect_message(tvb, pinfo, tree, offset, t, stream, pool_side)
     local length = t.fixed
     if t.letter == "T" then
         length = TASK_HEADER_LENGTH + tvb(offset + TASK_DATA_LENGTH_OFFSET, 2):uint()
@@ -367,45 +718,128 @@ local function dissect_message(tvb, pinfo, tree, offset, t)
     local subtree = tree:add(minepool, tvb(offset, length))
     local type_item = subtree:add(f.type, tvb(offset + TYPE_OFFSET, 1))
 
-    local summary
+    local msg = { letter = t.letter }
+    local summary, name_item
     if t.letter == "G" then
-        summary = "G name=" .. dissect_name(tvb, subtree, offset)
+        msg.name, name_item, msg.name_ok = dissect_name(tvb, subtree, offset)
+        summary = "G name=" .. display_name(msg.name)
     elseif t.letter == "T" then
         summary = dissect_task(tvb, subtree, offset)
     elseif t.letter == "S" then
-        local job = tvb(offset + SUBMIT_JOB_OFFSET, 2):uint()
-        local nonce = tvb(offset + SUBMIT_NONCE_OFFSET, 4):uint()
+        msg.job = tvb(offset + SUBMIT_JOB_OFFSET, 2):uint()
+        msg.nonce = tvb(offset + SUBMIT_NONCE_OFFSET, 4):uint()
         subtree:add(f.job, tvb(offset + SUBMIT_JOB_OFFSET, 2))
         subtree:add(f.nonce, tvb(offset + SUBMIT_NONCE_OFFSET, 4))
-        summary = string.format("S job=%d nonce=0x%08x", job, nonce)
+        summary = string.format("S job=%d nonce=0x%08x", msg.job, msg.nonce)
     elseif t.letter == "Q" then
-        local reason = tvb(offset + QUIT_REASON_OFFSET, 1):uint()
+        msg.reason = tvb(offset + QUIT_REASON_OFFSET, 1):uint()
         subtree:add(f.reason, tvb(offset + QUIT_REASON_OFFSET, 1))
-        summary = string.format("Q quit: %s", QUIT_REASONS[reason] or ("reason code " .. reason))
+        summary = string.format("Q quit: %s", QUIT_REASONS[msg.reason] or ("reason code " .. msg.reason))
     else
-        local job = tvb(offset + REPLY_JOB_OFFSET, 2):uint()
+        msg.job = tvb(offset + REPLY_JOB_OFFSET, 2):uint()
         subtree:add(f.job, tvb(offset + REPLY_JOB_OFFSET, 2))
-        summary = string.format("%s job=%d %s", t.letter, job, t.name)
+        summary = string.format("%s job=%d %s", t.letter, msg.job, t.name)
     end
 
-    local from = (pinfo.src_port == pool_port(pinfo)) and FROM_POOL or FROM_MINER
+    local from = pool_side and FROM_POOL or FROM_MINER
     if from ~= t.from then
         type_item:add_proto_expert_info(e.wrong_direction, string.format(
             "%s (%s) is sent by the %s, but this one comes from the %s", t.letter, t.name, t.from, from))
         summary = summary .. " [wrong direction]"
     end
+
+    local key = message_key(pinfo)
+    local rec = records[key]
+    if rec == nil and not pinfo.visited then
+        rec = msg
+        rec.frame = pinfo.number
+        rec.time = frame_time(pinfo)
+        rec.wrong_direction = from ~= t.from
+        track(stream, rec)
+        records[key] = rec
+        frame_records[pinfo.number] = frame_records[pinfo.number] or {}
+        table.insert(frame_records[pinfo.number], rec)
+    end
+    local miner
+    if rec then
+        show_links(subtree, rec, pinfo, name_item)
+        if rec.broadcast then
+            summary = summary .. " (unasked)"
+        end
+        miner = rec.miner
+    end
     subtree:append_text(", " .. summary)
-    add_info(pinfo, summary)
+    -- A G that carries the connection's own name says whose it is already.
+    add_info(pinfo, summary, miner, t.letter ~= "G" or msg.name ~= miner)
     return length
 end
 
--- The rest of the segment, after framing was lost: shown as bytes, not guessed at.
-local function show_undecodable(tvb, pinfo, tree, offset, expert_info, message, summary)
-    local subtree = tree:add(minepool, tvb(offset))
-    local item = subtree:add(f.undecoded, tvb(offset))
+-- Bytes shown but not decoded (after lost framing, or a piece of a message): one subtree, one expert item.
+local function show_bytes(tvb, pinfo, tree, offset, length, field, expert_info, message, summary, miner)
+    local subtree = tree:add(minepool, tvb(offset, length))
+    local item = subtree:add(field, tvb(offset, length))
     item:add_proto_expert_info(expert_info, message)
     subtree:append_text(", " .. summary)
-    add_info(pinfo, summary)
+    add_info(pinfo, summary, miner, miner ~= nil)
+end
+
+-- With TCP reassembly off, a message split over segments never reaches the dissector whole. The first pass
+-- follows each direction's bytes instead, so that a segment that starts inside a message is shown as that
+-- message's continuation and the messages after it are still framed. Returns where the next message starts.
+local function show_continuation(tvb, pinfo, tree, stream, dir)
+    local pieces = frame_pieces[pinfo.number]
+    if pieces == nil and not pinfo.visited then
+        pieces = {}
+        frame_pieces[pinfo.number] = pieces
+        local carry = stream.carry[dir]
+        if carry then
+            local length = tvb:len()
+            if carry.total == nil then
+                -- A T whose 12-byte header is still incomplete: its length is in the header's last 2 bytes.
+                carry.header = carry.header .. tvb:raw(0, math.min(TASK_HEADER_LENGTH - carry.have, length))
+                if #carry.header == TASK_HEADER_LENGTH then
+                    carry.total = TASK_HEADER_LENGTH + carry.header:byte(TASK_DATA_LENGTH_OFFSET + 1) * 256
+                        + carry.header:byte(TASK_DATA_LENGTH_OFFSET + 2)
+                end
+            end
+            local take = math.min((carry.total or TASK_HEADER_LENGTH) - carry.have, length)
+            pieces.head = { letter = carry.letter, frame = carry.frame, from = carry.have, to = carry.have + take,
+                total = carry.total }
+            carry.have = carry.have + take
+            if carry.total and carry.have >= carry.total then
+                stream.carry[dir] = nil
+            end
+        end
+    end
+    local head = pieces and pieces.head
+    if head == nil then
+        return 0
+    end
+    local total = head.total and tostring(head.total) or "?"
+    show_bytes(tvb, pinfo, tree, 0, head.to - head.from, f.continued, e.segment,
+        string.format("bytes %d-%d of the %d-byte %s that began in frame %d; TCP reassembly is off "
+            .. "(tcp.desegment_tcp_streams), so the message is not decoded", head.from + 1, head.to,
+            head.total or 0, head.letter, head.frame),
+        string.format("%s segment (bytes %d-%s of %s, from frame %d)", head.letter, head.from + 1, head.to, total,
+            head.frame), stream.miner)
+    return head.to - head.from
+end
+
+local function show_partial(tvb, pinfo, tree, offset, t, needed, stream, dir)
+    local pieces = frame_pieces[pinfo.number]
+    local available = tvb:len() - offset
+    local total = (t.letter ~= "T" or available >= TASK_HEADER_LENGTH) and needed or nil
+    if pieces and not pinfo.visited and pieces.tail == nil then
+        pieces.tail = true
+        stream.carry[dir] = { letter = t.letter, frame = pinfo.number, have = available, total = total,
+            header = total == nil and tvb:raw(offset, available) or "" }
+    end
+    show_bytes(tvb, pinfo, tree, offset, available, f.partial, e.segment,
+        string.format("the first %d bytes of a %s-byte %s (%s); the rest is in later segments, and TCP "
+            .. "reassembly is off (tcp.desegment_tcp_streams), so the message is not decoded", available,
+            total and tostring(total) or "?", t.letter, t.name),
+        string.format("%s segment (bytes 1-%d of %s)", t.letter, available, total and tostring(total) or "?"),
+        stream.miner)
 end
 
 function minepool.dissector(tvb, pinfo, tree)
@@ -413,28 +847,37 @@ function minepool.dissector(tvb, pinfo, tree)
     if length == 0 then
         return 0
     end
-    local key = direction_key(pinfo)
-    local lost_at = framing_lost_at[key]
+    start_call(pinfo)
+    local stream = stream_of(pinfo)
+    local pool_side = from_pool(pinfo, stream)
+    local dir = pool_side and FROM_POOL or FROM_MINER
+    local lost_at = stream.framing_lost[dir]
     if lost_at ~= nil and lost_at < pinfo.number then
-        show_undecodable(tvb, pinfo, tree, 0, e.framing_lost,
+        show_bytes(tvb, pinfo, tree, 0, length, f.undecoded, e.framing_lost,
             string.format("framing was lost at frame %d (unknown type byte): %d bytes not decoded", lost_at,
                 length),
-            string.format("%d undecodable bytes (framing lost in frame %d)", length, lost_at))
+            string.format("%d undecodable bytes (framing lost in frame %d)", length, lost_at), stream.miner)
         return length
     end
 
+    local reassembling = pinfo.can_desegment > 0
     local offset = 0
+    if not reassembling then
+        offset = show_continuation(tvb, pinfo, tree, stream, dir)
+    end
     while offset < length do
         local type_byte = tvb(offset, 1):uint()
         local t = TYPES[type_byte]
         if t == nil then
-            framing_lost_at[key] = math.min(lost_at or pinfo.number, pinfo.number)
+            if lost_at == nil or pinfo.number < lost_at then
+                stream.framing_lost[dir] = pinfo.number
+            end
             local shown = (type_byte >= 0x21 and type_byte <= 0x7e)
                 and string.format("'%c' (0x%02x)", type_byte, type_byte) or string.format("0x%02x", type_byte)
-            show_undecodable(tvb, pinfo, tree, offset, e.unknown_type,
+            show_bytes(tvb, pinfo, tree, offset, length - offset, f.undecoded, e.unknown_type,
                 string.format("unknown message type byte %s: framing is lost, %d bytes not decoded", shown,
                     length - offset),
-                string.format("unknown type %s: %d bytes not decoded", shown, length - offset))
+                string.format("unknown type %s: %d bytes not decoded", shown, length - offset), stream.miner)
             return length
         end
         local available = length - offset
@@ -443,6 +886,19 @@ function minepool.dissector(tvb, pinfo, tree)
             needed = TASK_HEADER_LENGTH + tvb(offset + TASK_DATA_LENGTH_OFFSET, 2):uint()
         end
         if available < needed then
+            if tvb:reported_len() > length then
+                -- The message was on the wire, but the capture kept fewer bytes (its snapshot length).
+                show_bytes(tvb, pinfo, tree, offset, available, f.undecoded, e.truncated,
+                    string.format("%s (%s) needs %d bytes, but the capture kept only %d of this segment's",
+                        t.letter, t.name, needed, available),
+                    string.format("%s cut short by the capture (%d of %d bytes)", t.letter, available, needed),
+                    stream.miner)
+                return length
+            end
+            if not reassembling then
+                show_partial(tvb, pinfo, tree, offset, t, needed, stream, dir)
+                return length
+            end
             -- A message split over segments: ask TCP for the missing bytes. A T whose header is not complete
             -- does not know its length yet, so it asks for one more segment and looks again.
             pinfo.desegment_offset = offset
@@ -453,24 +909,224 @@ function minepool.dissector(tvb, pinfo, tree)
             end
             return length
         end
-        offset = offset + dissect_message(tvb, pinfo, tree, offset, t)
+        offset = offset + dissect_message(tvb, pinfo, tree, offset, t, stream, pool_side)
     end
     return offset
 end
 
--- Registered on the pool's port; a change of the preference moves the registration.
-local registered_port = DEFAULT_PORT
-tcp_port_table:add(registered_port, minepool)
+-- The heuristic: a connection on a port nobody registered is minepool if the first bytes one side sends
+-- are a whole G with a valid name, optionally followed by more messages a miner sends. Only the first
+-- segment with data in each direction is tried, so the middle of some other stream cannot be mistaken for a
+-- G. Off unless the preference is on: 11 bytes are a weak signature.
+local function looks_like_a_first_get_work(tvb)
+    if tvb:len() < GET_WORK_LENGTH or tvb(TYPE_OFFSET, 1):uint() ~= 0x47 then
+        return false
+    end
+    local raw = tvb(GET_WORK_NAME_OFFSET, GET_WORK_NAME_LENGTH):raw()
+    local name = raw:gsub("%z+$", "")
+    if #name == 0 or name:find("\0", 1, true) or not is_utf8(name) or name_rule_broken(name) then
+        return false
+    end
+    -- What follows in the same segment must start like a miner's message too.
+    if tvb:len() > GET_WORK_LENGTH then
+        local next_type = TYPES[tvb(GET_WORK_LENGTH, 1):uint()]
+        return next_type ~= nil and next_type.from == FROM_MINER
+    end
+    return true
+end
+
+local function heuristic(tvb, pinfo, tree)
+    if not minepool.prefs.heuristic then
+        return false
+    end
+    local direction = tostring(pinfo.src) .. ":" .. tostring(pinfo.src_port) .. ">" .. tostring(pinfo.dst) .. ":"
+        .. tostring(pinfo.dst_port)
+    local first = not heuristic_tried[direction]
+    heuristic_tried[direction] = true
+    if not first or not looks_like_a_first_get_work(tvb) then
+        return false
+    end
+    stream_of(pinfo).pool_port = pinfo.dst_port
+    -- From now on TCP hands every segment of this connection straight to minepool.
+    pinfo.conversation = minepool
+    minepool.dissector(tvb, pinfo, tree)
+    return true
+end
+minepool:register_heuristic("tcp", heuristic)
+
+-- Registered on the pool's ports; a change of the preference moves the registration.
+local registered_ports = DEFAULT_PORTS
+tcp_port_table:add(registered_ports, minepool)
 tcp_port_table:add_for_decode_as(minepool)
 
 function minepool.prefs_changed()
-    if minepool.prefs.port ~= registered_port then
-        if registered_port ~= 0 then
-            tcp_port_table:remove(registered_port, minepool)
+    local ports = tostring(minepool.prefs.port)
+    if ports ~= registered_ports then
+        if registered_ports ~= "" then
+            tcp_port_table:remove(registered_ports, minepool)
         end
-        registered_port = minepool.prefs.port
-        if registered_port ~= 0 then
-            tcp_port_table:add(registered_port, minepool)
+        registered_ports = ports
+        if registered_ports ~= "" then
+            tcp_port_table:add(registered_ports, minepool)
         end
     end
+end
+
+-- Statistics: a tap over the records the dissector keeps, shown by tshark -z minepool,tree[,filter] and
+-- by Statistics > minepool in the GUI, in the same words.
+local NO_MINER = "(before any G)"
+local TIME_KINDS = { { request = "G", label = "G -> T", answers = { T = true } },
+    { request = "S", label = "S -> A/I/R", answers = { A = true, I = true, R = true } } }
+
+local function new_times()
+    return { count = 0, sum = 0, min = nil, max = nil }
+end
+
+local function new_stats()
+    return { seen = {}, total = 0, types = {}, miners = {}, times = { G = new_times(), S = new_times() } }
+end
+
+local function add_time(times, secs)
+    times.count = times.count + 1
+    times.sum = times.sum + secs
+    times.min = (times.min == nil or secs < times.min) and secs or times.min
+    times.max = (times.max == nil or secs > times.max) and secs or times.max
+end
+
+local function account(stats, rec)
+    stats.total = stats.total + 1
+    stats.types[rec.letter] = (stats.types[rec.letter] or 0) + 1
+    local name = rec.miner or NO_MINER
+    local miner = stats.miners[name]
+    if miner == nil then
+        miner = { total = 0, types = {}, times = { G = new_times(), S = new_times() } }
+        stats.miners[name] = miner
+    end
+    miner.total = miner.total + 1
+    miner.types[rec.letter] = (miner.types[rec.letter] or 0) + 1
+    for _, kind in ipairs(TIME_KINDS) do
+        if rec.request_letter == kind.request and kind.answers[rec.letter] then
+            local secs = seconds(rec.delta)
+            add_time(stats.times[kind.request], secs)
+            add_time(miner.times[kind.request], secs)
+        end
+    end
+end
+
+-- Pads to a width counted in code points, not bytes, so that a name such as 矿工 (6 bytes) does not push its
+-- row's numbers out of line by four columns.
+local function pad(s, width)
+    local chars = #s:gsub("[\128-\191]", "")
+    return s .. string.rep(" ", math.max(width - chars, 1))
+end
+
+local function time_row(label, times)
+    if times.count == 0 then
+        return string.format("  %s%8d %10s %10s %10s\n", pad(label, 26), 0, "-", "-", "-")
+    end
+    return string.format("  %s%8d %10.6f %10.6f %10.6f\n", pad(label, 26), times.count, times.min,
+        times.sum / times.count, times.max)
+end
+
+local function stats_text(stats, filter)
+    -- 72 columns: the width of tshark's own -z tables, and what the GUI's text window shows unwrapped.
+    local rule = string.rep("=", 72) .. "\n"
+    local line = string.rep("-", 72) .. "\n"
+    local out = { rule, "minepool statistics\n", "Filter: " .. filter .. "\n", line }
+
+    out[#out + 1] = string.format("%s%8s\n", pad("Messages by type", 36), "count")
+    for _, letter in ipairs(TYPE_ORDER) do
+        out[#out + 1] = string.format("  %s %s%8d\n", letter, pad(TYPE_BY_LETTER[letter].name, 32),
+            stats.types[letter] or 0)
+    end
+    out[#out + 1] = string.format("  %s%8d\n", pad("all", 34), stats.total)
+    out[#out + 1] = line
+
+    local names = {}
+    for name in pairs(stats.miners) do
+        if name ~= NO_MINER then
+            names[#names + 1] = name
+        end
+    end
+    table.sort(names)
+    if stats.miners[NO_MINER] then
+        names[#names + 1] = NO_MINER
+    end
+    local header = { pad("Messages by miner", 22) }
+    for _, letter in ipairs(TYPE_ORDER) do
+        header[#header + 1] = string.format("%6s", letter)
+    end
+    out[#out + 1] = table.concat(header) .. string.format("%7s\n", "all")
+    for _, name in ipairs(names) do
+        local miner = stats.miners[name]
+        local row = { "  " .. pad(name == NO_MINER and name or display_name(name), 20) }
+        for _, letter in ipairs(TYPE_ORDER) do
+            row[#row + 1] = string.format("%6d", miner.types[letter] or 0)
+        end
+        out[#out + 1] = table.concat(row) .. string.format("%7d\n", miner.total)
+    end
+    out[#out + 1] = line
+
+    out[#out + 1] = "Response times (seconds)       count        min        avg        max\n"
+    for _, kind in ipairs(TIME_KINDS) do
+        out[#out + 1] = time_row(kind.label, stats.times[kind.request])
+    end
+    for _, name in ipairs(names) do
+        if name ~= NO_MINER then
+            for _, kind in ipairs(TIME_KINDS) do
+                out[#out + 1] = time_row(display_name(name) .. ": " .. kind.label,
+                    stats.miners[name].times[kind.request])
+            end
+        end
+    end
+    out[#out + 1] = rule
+    return table.concat(out)
+end
+
+-- A Listener (Wireshark's Lua tap) on the frames minepool decoded, further narrowed by filter if given.
+-- Each frame is counted once however often it is handed over (tshark -2 runs taps on both passes).
+local function stats_tap(filter, show)
+    local full = "minepool"
+    if filter ~= nil and filter ~= "" then
+        full = "minepool && (" .. filter .. ")"
+    end
+    local stats = new_stats()
+    local tap = Listener.new(nil, full)
+    function tap.packet(pinfo)
+        local recs = frame_records[pinfo.number]
+        if recs and not stats.seen[pinfo.number] then
+            stats.seen[pinfo.number] = true
+            for _, rec in ipairs(recs) do
+                account(stats, rec)
+            end
+        end
+    end
+    function tap.reset()
+        stats = new_stats()
+    end
+    function tap.draw()
+        show(stats_text(stats, full))
+    end
+    return tap
+end
+
+-- tshark -z minepool,tree or -z minepool,tree,FILTER: the table on standard output after the packets.
+register_stat_cmd_arg("minepool,tree", function(arg)
+    stats_tap(arg:match("^minepool,tree,(.+)$"), function(text)
+        io.write(text)
+    end)
+end)
+
+-- Statistics > minepool: the same table in a window, redrawn on every retap (a new filter, a reload).
+if gui_enabled() then
+    register_menu("minepool", function()
+        local window = TextWindow.new("minepool statistics")
+        local tap = stats_tap(nil, function(text)
+            window:set(text)
+        end)
+        window:set_atclose(function()
+            tap:remove()
+        end)
+        retap_packets()
+    end, MENU_STAT_UNSORTED)
 end

@@ -157,6 +157,72 @@ class RealSessionCaptureTest {
             }
         }
         assertThat(tasksByMiner).as("three connections").hasSize(3);
+
+        assertLinkedAsTheGuiShowsThem(capture, poolPort);
+        assertStatisticsCount(capture, poolPort, messages);
+    }
+
+    /**
+     * The same capture in two passes, as the GUI shows it: every answer points back at the request it answers
+     * on its own connection (a T at a G, an A or R at an S for the same job), with the time between them; every
+     * request that the pool did not quit before points forward at its answer; every message carries the name of
+     * its connection's G; and two passes find nothing to flag either.
+     */
+    private static void assertLinkedAsTheGuiShowsThem(Path capture, int poolPort) throws Exception {
+        List<String> options = new ArrayList<>(Tshark.poolPort(poolPort));
+        options.addAll(Tshark.twoPass());
+        List<DecodedMessage> linked = Tshark.decode(capture, options);
+        assertThat(linked).as("two passes: no expert info either")
+                .allSatisfy(m -> assertThat(m.experts()).as("%s", m).isEmpty());
+        Map<Integer, String> names = new HashMap<>();
+        for (DecodedMessage m : linked) {
+            int miner = m.from(poolPort) ? m.dstPort() : m.srcPort();
+            if (m.type().equals("G")) {
+                names.putIfAbsent(miner, m.text("name"));
+            }
+            assertThat(m.text("miner")).as("miner of %s", m).isEqualTo(names.get(miner));
+            switch (m.type()) {
+                case "G", "S" -> assertThat(m.has("response_in") || m.has("quit_in"))
+                        .as("%s is answered, or the pool quit first", m).isTrue();
+                case "T", "A", "R" -> assertThat(m.has("response_to")).as("%s answers a request", m).isTrue();
+                case "I" -> assertThat(m.has("response_to") || m.has("broadcast"))
+                        .as("%s answers an S or is unasked", m).isTrue();
+                default -> {
+                }
+            }
+            if (m.has("response_to")) {
+                String asked = m.type().equals("T") ? "G" : "S";
+                DecodedMessage request = linked.stream()
+                        .filter(r -> r.frame() == m.number("response_to") && r.srcPort() == miner
+                                && r.type().equals(asked))
+                        .findFirst().orElseThrow(() -> new AssertionError(m + " points at frame "
+                                + m.number("response_to") + ", which holds no " + asked + " from its miner"));
+                if (asked.equals("S")) {
+                    assertThat(m.number("job")).as("%s answers %s", m, request).isEqualTo(request.number("job"));
+                }
+                assertThat(request.number("response_in")).as("%s points forward at %s", request, m)
+                        .isEqualTo(m.frame());
+                assertThat(m.seconds("time")).as("response time of %s", m)
+                        .isEqualByComparingTo(m.time().subtract(request.time()));
+            }
+        }
+    }
+
+    /** The statistics tap counts what the dissector decoded, message by message. */
+    private static void assertStatisticsCount(Path capture, int poolPort, List<DecodedMessage> messages)
+            throws Exception {
+        String table = Tshark.statistics(capture, Tshark.poolPort(poolPort), java.util.Optional.empty());
+        List<String> rows = table.lines().map(line -> line.strip().replaceAll(" +", " ")).toList();
+        Map<String, String> names = Map.of("G", "get work", "T", "task", "S", "submit", "A", "accepted",
+                "I", "invalidated", "R", "rejected", "Q", "quit");
+        for (Map.Entry<String, String> type : names.entrySet()) {
+            long count = messages.stream().filter(m -> m.type().equals(type.getKey())).count();
+            assertThat(rows).as(table).contains(type.getKey() + " " + type.getValue() + " " + count);
+        }
+        assertThat(rows).as(table).contains("all " + messages.size());
+        for (String miner : List.of("alice", "bob", "mallory")) {
+            assertThat(rows).as(table).anyMatch(row -> row.startsWith(miner + " "));
+        }
     }
 
     private static long wrongNonce(Message.Task task) {

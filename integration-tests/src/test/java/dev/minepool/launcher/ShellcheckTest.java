@@ -25,11 +25,13 @@ class ShellcheckTest {
     @Test
     void theScriptsInBinAreCleanUnderShellcheck() throws Exception {
         assumeShellcheck();
-        Process process = new ProcessBuilder("shellcheck", "bin/minepool", "bin/bench-swarm")
+        Process process = new ProcessBuilder("shellcheck", "bin/minepool", "bin/bench-swarm",
+                "bin/wireshark-screenshots")
                 .directory(REPO.toFile()).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int exit = process.waitFor();
-        assertThat(output).as("what shellcheck says about bin/minepool and bin/bench-swarm").isEmpty();
+        assertThat(output).as("what shellcheck says about bin/minepool, bin/bench-swarm and bin/wireshark-screenshots")
+                .isEmpty();
         assertThat(exit).as("shellcheck's exit status").isZero();
     }
 
@@ -37,7 +39,7 @@ class ShellcheckTest {
     void noDisableInBinCoversAWholeFile() throws IOException {
         // A targeted disable sits on the line before the one it excuses, with a reason; one before the first
         // command (right after the shebang and comments) would silence that check for the whole script.
-        for (String script : new String[] {"bin/minepool", "bin/bench-swarm"}) {
+        for (String script : new String[] {"bin/minepool", "bin/bench-swarm", "bin/wireshark-screenshots"}) {
             String text = Files.readString(REPO.resolve(script));
             assertThat(text).as("%s has no shellcheck directive at file scope", script)
                     .doesNotContainPattern("\\A(#[^\n]*\n)*#\\s*shellcheck\\s+disable")

@@ -1,18 +1,20 @@
 package dev.minepool.protocol.wireshark;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One minepool message as tshark decoded it with the dissector: the frame it was shown in, the TCP ports of
- * that frame, the summary the dissector wrote (what the Info column says for it), its fields and any expert
- * info attached to it.
+ * One minepool message as tshark decoded it with the dissector: the frame it was shown in, that frame's time
+ * and TCP ports, the summary the dissector wrote (what the Info column says for it), its fields and any
+ * expert info attached to it.
  *
+ * @param time    the frame's capture time, in seconds since the epoch, exactly as the file holds it
  * @param fields  by field name without the {@code minepool.} prefix ({@code job}, {@code nonce}, ...)
  * @param experts each as {@code "minepool.unknown_type: the message"}
  */
-public record DecodedMessage(int frame, int srcPort, int dstPort, String summary, Map<String, Field> fields,
-        List<String> experts) {
+public record DecodedMessage(int frame, BigDecimal time, int srcPort, int dstPort, String summary,
+        Map<String, Field> fields, List<String> experts) {
 
     /**
      * A field's two renderings in tshark's PDML output.
@@ -66,6 +68,12 @@ public record DecodedMessage(int frame, int srcPort, int dstPort, String summary
             return Long.parseUnsignedLong(show);
         }
         return Long.parseUnsignedLong(field.value(), 16);
+    }
+
+    /** A time field ({@code time}, the response time) in seconds, exactly as tshark shows it. */
+    public BigDecimal seconds(String name) {
+        String show = field(name).show();
+        return new BigDecimal(show.replaceFirst(" seconds$", ""));
     }
 
     /** Whether this message travelled from the given port (the pool's, say). */

@@ -95,10 +95,11 @@ class DissectorFramingTest {
 
         Map<Integer, String> info = Tshark.infoColumns(capture, List.of());
         assertThat(info.get(messages.get(0).frame())).as("Info column of the miner's segment")
-                .isEqualTo("G name=alice, S job=12 nonce=0x0003fa1c");
+                .isEqualTo("G name=alice, S job=12 nonce=0x0003fa1c [alice]");
+        // A answers the S; no S waits for the I, so it is the unasked kind.
         assertThat(info.get(messages.get(2).frame())).as("Info column of the pool's segment")
-                .isEqualTo("T job=12 slot=3 bits=24 len=4, A job=12 accepted, I job=13 invalidated, "
-                        + "R job=14 rejected, Q quit: the pool is shutting down");
+                .isEqualTo("T job=12 slot=3 bits=24 len=4, A job=12 accepted, I job=13 invalidated (unasked), "
+                        + "R job=14 rejected, Q quit: the pool is shutting down [alice]");
     }
 
     @Test
@@ -142,6 +143,26 @@ class DissectorFramingTest {
                 .isEqualTo(messages.get(1).frame());
         assertTaskFields(messages.get(0), task);
         assertThat(messages.get(1).number("job")).isEqualTo(20);
+    }
+
+    @Test
+    void listsAReassembledTaskAndTheMessagesAfterItInTheInfoColumn() throws Exception {
+        byte[] bytes = realisticTask(20, 1).toBytes();
+        byte[] tailAndMore = concatBytes(Arrays.copyOfRange(bytes, 500, bytes.length),
+                concat(new Message.Accepted(20), new Message.Invalidated(21)));
+        Path capture = new SyntheticTcpSession(MINER_PORT, POOL_PORT)
+                .fromMiner(new Message.GetWork("alice").toBytes())
+                .fromPool(Arrays.copyOfRange(bytes, 0, 500), tailAndMore)
+                .writePcap(dir.resolve("info-after-reassembly.pcap"));
+
+        List<DecodedMessage> messages = Tshark.decode(capture, List.of());
+        Map<Integer, String> info = Tshark.infoColumns(capture, List.of());
+
+        assertThat(messages).extracting(DecodedMessage::type).containsExactly("G", "T", "A", "I");
+        // TCP calls the dissector twice for that frame (the reassembled T, then the rest of the segment) and
+        // keeps what the first call wrote: each call's messages end with the miner.
+        assertThat(info.get(messages.get(1).frame())).isEqualTo("T job=20 slot=1 bits=24 len=1024 [alice], "
+                + "A job=20 accepted, I job=21 invalidated (unasked) [alice]");
     }
 
     @Test
@@ -294,7 +315,7 @@ class DissectorFramingTest {
         for (List<String> options : List.of(Tshark.poolPort(poolPort), Tshark.decodeAs(poolPort))) {
             List<DecodedMessage> messages = Tshark.decode(capture, options);
             assertThat(messages).as("decoded with %s", options).extracting(DecodedMessage::summary)
-                    .containsExactly("G name=carol", "I job=9 invalidated");
+                    .containsExactly("G name=carol", "I job=9 invalidated (unasked)");
             assertThat(messages).as("directions with %s", options).flatExtracting(DecodedMessage::experts).isEmpty();
         }
     }

@@ -78,7 +78,7 @@ class LiveCaptureTest {
                 String.format("S job=13 nonce=0x%08x", wrongNonce),
                 "G name=alice",
                 "R job=13 rejected",
-                "I job=13 invalidated",
+                "I job=13 invalidated (unasked)",
                 "Q quit: the pool is shutting down");
         assertThat(messages).flatExtracting(DecodedMessage::experts).as("expert info").isEmpty();
         for (DecodedMessage message : messages) {

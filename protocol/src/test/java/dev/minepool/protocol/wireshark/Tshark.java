@@ -126,14 +126,36 @@ public final class Tshark {
 
     /** The Info column of every frame, by frame number. */
     public static Map<Integer, String> infoColumns(Path capture, List<String> options) throws IOException {
-        String out = tshark(capture, options, List.of("-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info"))
-                .stdout();
-        Map<Integer, String> info = new LinkedHashMap<>();
+        return fieldByFrame(capture, options, "_ws.col.Info");
+    }
+
+    /** One field or column ({@code _ws.col.Protocol}) of every frame, by frame number; empty where absent. */
+    public static Map<Integer, String> fieldByFrame(Path capture, List<String> options, String field)
+            throws IOException {
+        String out = tshark(capture, options, List.of("-T", "fields", "-e", "frame.number", "-e", field)).stdout();
+        Map<Integer, String> values = new LinkedHashMap<>();
         out.lines().filter(line -> !line.isBlank()).forEach(line -> {
             int tab = line.indexOf('\t');
-            info.put(Integer.parseInt(line.substring(0, tab)), line.substring(tab + 1));
+            values.put(Integer.parseInt(line.substring(0, tab)), line.substring(tab + 1));
         });
-        return info;
+        return values;
+    }
+
+    /**
+     * Two passes over the capture ({@code tshark -2}), as the GUI makes: only then does a request show the
+     * frame of its answer, or that it has none, because the first pass reaches the request before its answer.
+     */
+    public static List<String> twoPass() {
+        return List.of("-2");
+    }
+
+    /**
+     * The statistics tap's table ({@code -q -z minepool,tree}, or {@code minepool,tree,FILTER} when a filter
+     * is given) and nothing else.
+     */
+    public static String statistics(Path capture, List<String> options, Optional<String> filter) throws IOException {
+        List<String> output = List.of("-q", "-z", "minepool,tree" + filter.map(f -> "," + f).orElse(""));
+        return tshark(capture, options, output).stdout();
     }
 
     /**
@@ -213,6 +235,7 @@ public final class Tshark {
         for (int p = 0; p < packets.getLength(); p++) {
             Element packet = (Element) packets.item(p);
             int frame = 0;
+            java.math.BigDecimal time = null;
             int srcPort = 0;
             int dstPort = 0;
             for (Node node = packet.getFirstChild(); node != null; node = node.getNextSibling()) {
@@ -220,12 +243,15 @@ public final class Tshark {
                     continue;
                 }
                 switch (proto.getAttribute("name")) {
-                    case "geninfo" -> frame = Integer.parseInt(show(proto, "num"));
+                    case "geninfo" -> {
+                        frame = Integer.parseInt(show(proto, "num"));
+                        time = new java.math.BigDecimal(value(proto, "timestamp"));
+                    }
                     case "tcp" -> {
                         srcPort = Integer.parseInt(show(proto, "tcp.srcport"));
                         dstPort = Integer.parseInt(show(proto, "tcp.dstport"));
                     }
-                    case "minepool" -> messages.add(message(proto, frame, srcPort, dstPort));
+                    case "minepool" -> messages.add(message(proto, frame, time, srcPort, dstPort));
                     default -> {
                     }
                 }
@@ -234,7 +260,8 @@ public final class Tshark {
         return messages;
     }
 
-    private static DecodedMessage message(Element proto, int frame, int srcPort, int dstPort) {
+    private static DecodedMessage message(Element proto, int frame, java.math.BigDecimal time, int srcPort,
+            int dstPort) {
         String summary = proto.getAttribute("showname").replaceFirst("^Minepool Protocol, ", "");
         Map<String, DecodedMessage.Field> fields = new LinkedHashMap<>();
         List<String> experts = new ArrayList<>();
@@ -252,16 +279,24 @@ public final class Tshark {
                         new DecodedMessage.Field(field.getAttribute("show"), field.getAttribute("value")));
             }
         }
-        return new DecodedMessage(frame, srcPort, dstPort, summary, Collections.unmodifiableMap(fields),
+        return new DecodedMessage(frame, time, srcPort, dstPort, summary, Collections.unmodifiableMap(fields),
                 Collections.unmodifiableList(experts));
     }
 
     private static String show(Element proto, String fieldName) {
+        return field(proto, fieldName).getAttribute("show");
+    }
+
+    private static String value(Element proto, String fieldName) {
+        return field(proto, fieldName).getAttribute("value");
+    }
+
+    private static Element field(Element proto, String fieldName) {
         NodeList fields = proto.getElementsByTagName("field");
         for (int i = 0; i < fields.getLength(); i++) {
             Element field = (Element) fields.item(i);
             if (field.getAttribute("name").equals(fieldName)) {
-                return field.getAttribute("show");
+                return field;
             }
         }
         throw new IllegalStateException("PDML " + proto.getAttribute("name") + " has no field " + fieldName);
@@ -285,12 +320,34 @@ public final class Tshark {
     record Result(int exitCode, String stdout, String stderr) {
     }
 
+    /**
+     * What {@code tshark -G plugins} lists when the dissector is installed as a user would install it: copied
+     * into the personal plugins folder under {@code home} (standing in for the user's home directory), rather
+     * than loaded with {@code -X lua_script:}, whose scripts the list leaves out.
+     */
+    public static String installedPlugins(Path home) throws IOException {
+        Path plugins = Files.createDirectories(home.resolve(".local/lib/wireshark/plugins"));
+        Files.copy(dissector(), plugins.resolve("minepool.lua"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String tshark = onPath("tshark").orElseThrow(() -> new IOException(available().reason())).toString();
+        Result result = run(List.of(tshark, "-G", "plugins"), Map.of("HOME", home.toString()));
+        if (result.exitCode() != 0) {
+            throw new IOException("tshark -G plugins exited with " + result.exitCode() + ": " + result.stderr());
+        }
+        return result.stdout();
+    }
+
     /** Runs a command to completion, its output in files so that neither pipe can fill up and block it. */
     static Result run(List<String> command) throws IOException {
+        return run(command, Map.of());
+    }
+
+    private static Result run(List<String> command, Map<String, String> environment) throws IOException {
         Path out = Files.createTempFile("minepool-tshark", ".out");
         Path err = Files.createTempFile("minepool-tshark", ".err");
         try {
-            Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             try {
                 if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
