@@ -99,6 +99,10 @@ final class Bench {
         Run best = null;
         for (ScanEngine engine : engines) {
             Run single = null;
+            String tuned = engine.calibrate();
+            if (tuned != null) {
+                console.info("%s", tuned);
+            }
             measure(engine, 1, task, compressions, WARM_UP);
             for (int count : threadCounts) {
                 Run run = measure(engine, count, task, compressions, duration);

@@ -204,7 +204,14 @@ class PoolClientMainTest {
         "--quiet=yes            | --quiet takes no value",
         "mine                   | unexpected argument 'mine'",
         "bench --seconds 0      | --seconds needs a number of seconds above 0",
-        "bench --name alice     | unknown option '--name'",
+        "bench --colour blue    | unknown option '--colour'",
+        "--pool a:0             | --pool: 'a:0' needs a port from 1 to 65535 after the colon",
+        "--pools a:1,:2         | --pools: ':2' has no host before the port",
+        "--pool a:1 --port 2    | give the pools with --pool HOST:PORT, or one pool with --host and --port, not both",
+        "--retries 0            | --retries needs a whole number from 1 to 1000, not '0'",
+        "--retry-pause never    | --retry-pause needs a number of seconds above 0",
+        "--print-threads 0      | --print-threads needs a number of seconds above 0",
+        "--vector-bits 300      | --vector-bits needs 128, 256 or 512, not 300",
         "--engine fast          | --engine needs auto, vector or digest, not 'fast'",
         "bench --engine=        | --engine needs auto, vector or digest, not ''",
         "--response-timeout 0   | --response-timeout needs a number of seconds above 0",
@@ -223,7 +230,9 @@ class PoolClientMainTest {
         assertThat(out.text()).contains("--host H", "default localhost", "--port N", "default 3333",
                 "--threads N", "default: available processors", "--name NAME", "my_id", "--quiet", "--help",
                 "--connect-timeout S", "(default 10)", "--response-timeout S", "(default 30)",
-                "ceiling starts at 1 s and doubles up to 60 s", "exit codes: 0", "1 the pool refused", "2 a bad option",
+                "ceiling starts at 1 s and doubles up to the retry pause", "exit codes: 0", "--pool H:P",
+                "--retries N", "(default 5)", "--retry-pause S", "--print-threads S", "--vector-bits B",
+                "bench --pool H:P", "1 the pool refused", "2 a bad option",
                 "bench", "--seconds S", "default 5", "--engine E", "auto", "vector", "digest");
     }
 
