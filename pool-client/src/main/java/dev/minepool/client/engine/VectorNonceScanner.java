@@ -230,6 +230,8 @@ public final class VectorNonceScanner implements NonceScanner {
      * the JIT has compiled the loop (a hundred times slower) do not eat the whole budget.
      */
     private static final int CALIBRATION_NONCES = 1 << 12;
+    /** Below this the engine is surely not compiled yet (compiled, it does several MH/s even on old CPUs). */
+    private static final double COMPILED_AT_LEAST = 1.0;
 
     /**
      * Measures one and two interleaved vectors on this CPU for about {@code budget}, on one thread and a synthetic
@@ -252,18 +254,34 @@ public final class VectorNonceScanner implements NonceScanner {
         }
         VectorNonceScanner scanner = new VectorNonceScanner(data, 0);
         long[] best = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
-        long deadline = System.nanoTime() + budget.toNanos();
+        long now = System.nanoTime();
+        long deadline = now + budget.toNanos();
+        // The first half only warms up: timing code the JIT has not compiled yet would compare the interpreter.
+        long timedFrom = now + budget.toNanos() / 2;
         long first = 0;
         while (System.nanoTime() - deadline < 0) {
+            boolean timed = System.nanoTime() - timedFrom >= 0;
             for (int option = 1; option <= 2; option++) {
                 streams = option;
                 long start = System.nanoTime();
                 scanner.scan(new NonceRange(first, first + CALIBRATION_NONCES), 255, () -> false);
-                best[option] = Math.min(best[option], System.nanoTime() - start);
+                if (timed) {
+                    best[option] = Math.min(best[option], System.nanoTime() - start);
+                }
                 first = (first + CALIBRATION_NONCES) % (1L << 31);
             }
         }
-        streams = best[1] < best[2] ? 1 : 2;
+        double oneStream = CALIBRATION_NONCES * 1e3 / best[1];
+        double twoStreams = CALIBRATION_NONCES * 1e3 / best[2];
+        if (Math.max(oneStream, twoStreams) < COMPILED_AT_LEAST) {
+            // Still interpreted (a busy machine gives the JIT little CPU): the comparison means nothing.
+            streams = 2;
+            return String.format(java.util.Locale.ROOT, "vector engine: %d-bit, 2 streams (the calibration saw "
+                    + "only %.1f and %.1f MH/s, the JIT had not compiled the engine yet; kept the default)",
+                    SPECIES.vectorBitSize(), oneStream, twoStreams);
+        }
+        // One stream only when clearly faster: two are the better choice on every CPU measured so far.
+        streams = oneStream > twoStreams * 1.05 ? 1 : 2;
         String wider = SPECIES.vectorBitSize() <= preferredBits() ? "" : "; wider than this CPU's "
                 + preferredBits() + "-bit vectors, so emulated and slow";
         return wider.isEmpty() ? line(best) : line(best) + wider;

@@ -133,8 +133,11 @@ class VectorNonceScannerTest {
         int before = VectorNonceScanner.streams();
         try {
             String line = VectorNonceScanner.calibrate(java.time.Duration.ofMillis(100));
-            assertThat(line).matches("vector engine: \\d+-bit, [12] streams? \\(calibrated on one thread: 1 stream "
-                    + "[0-9.]+ MH/s, 2 streams [0-9.]+ MH/s\\).*");
+            // either what it measured, or, on a machine too busy for the JIT to have compiled the engine, why it
+            // kept the default
+            assertThat(line).matches("vector engine: \\d+-bit, [12] streams? \\((calibrated on one thread: 1 stream "
+                    + "[0-9.]+ MH/s, 2 streams [0-9.]+ MH/s|the calibration saw only [0-9.]+ and [0-9.]+ MH/s, the JIT "
+                    + "had not compiled the engine yet; kept the default)\\).*");
             assertThat(line).contains(VectorNonceScanner.streams() + (VectorNonceScanner.streams() == 1 ? " stream "
                     : " streams "));
         } finally {
