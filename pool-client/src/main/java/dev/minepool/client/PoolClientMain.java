@@ -357,7 +357,7 @@ public final class PoolClientMain {
                   --print-time S seconds between two speed lines (default %d)
                   --print-threads S
                                  print the speed of each thread every S seconds (default: only when asked,
-                                 with SIGUSR2 where the JVM allows it, or h and Enter on a terminal)
+                                 with kill -USR2, or h and Enter on a terminal)
                   --quiet        print only hits, the pool's answers and the summary
                   -h, --help     this help
 

@@ -12,9 +12,10 @@ import java.util.Locale;
  * -USR2 PID}, or {@code h} then Enter when the miner runs on a terminal (the JDK reads a terminal a line at a
  * time; a raw key would need {@code stty}, which is not the JDK).
  *
- * <p>SIGUSR2 goes through {@code sun.misc.Signal}, the JDK's only handle on signals. HotSpot on Linux keeps
- * SIGUSR2 for itself (it suspends and resumes threads with it), so there the JVM refuses the handler; the miner
- * then says once, on standard error, that the key and {@code --print-threads} remain.
+ * <p>SIGUSR2 goes through {@code sun.misc.Signal}, the JDK's only handle on signals (module jdk.unsupported, there
+ * in every JDK). OpenJDK 17 on Linux lets an application take SIGUSR2 (checked: {@code kill -USR2} prints the
+ * table); a JVM that keeps it for itself refuses the handler, and the miner then says once, on standard error,
+ * that the key and {@code --print-threads} remain.
  */
 final class ThreadTableKeys {
     private ThreadTableKeys() {

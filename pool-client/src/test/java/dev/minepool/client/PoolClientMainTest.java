@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.Protocol;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -424,6 +426,44 @@ class PoolClientMainTest {
             }
         }
         assertThat(childOutput()).contains("summary: ran ");
+    }
+
+    @Test
+    @EnabledOnOs({OS.LINUX, OS.MAC})
+    void aRealJvmPrintsItsPerThreadTableOnSigusr2() throws Exception {
+        try (FakePool pool = new FakePool()) {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    PoolClientMain.class.getName(), "--name", "alice", "--threads", "2", "--engine", "digest",
+                    "--pool", "127.0.0.1:" + pool.port()).directory(workDir.toFile())
+                    .redirectError(workDir.resolve("child.err").toFile()).start();
+            try (FakePool.Connection miner = pool.accept();
+                    BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                            StandardCharsets.UTF_8))) {
+                miner.next(Message.GetWork.class); // the handler is in place before the first connect
+                miner.send(new Message.Task(1, 0, Protocol.NONCE_SPACE, 255, new byte[64]));
+                Future<List<String>> table = executor.submit(() -> {
+                    List<String> seen = new ArrayList<>();
+                    String line;
+                    while ((line = lines.readLine()) != null) {
+                        seen.add(line);
+                        if (line.contains(" total ")) {
+                            return seen;
+                        }
+                    }
+                    return seen;
+                });
+                Process kill = new ProcessBuilder("kill", "-USR2", String.valueOf(child.pid())).start();
+                assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                List<String> seen = table.get(20, TimeUnit.SECONDS);
+                assertThat(seen).as("what the miner printed after SIGUSR2").anyMatch(l -> l.matches(
+                        ".*thread +10s +60s +15m +\\([kMG]?H/s\\)")).anyMatch(l -> l.matches(".*\\] +1( +\\S+){3}"))
+                        .anyMatch(l -> l.matches(".*\\] +total( +\\S+){3}"));
+                assertThat(Files.readString(workDir.resolve("child.err"))).doesNotContain("SIGUSR2 is taken");
+            } finally {
+                child.destroyForcibly();
+            }
+        }
     }
 
     @Test
