@@ -34,6 +34,8 @@ final class Bench {
      * times slower before C2 has compiled it) and the all-threads run looks like it scales better than it does.
      */
     static final Duration WARM_UP = Duration.ofSeconds(1);
+    /** How many turns the one-thread run takes with the raw measurement. */
+    static final int TURNS = 10;
 
     private final List<ScanEngine> engines;
     private final int threads;
@@ -99,9 +101,14 @@ final class Bench {
         Run best = null;
         for (ScanEngine engine : engines) {
             Run single = null;
+            String tuned = engine.calibrate();
+            if (tuned != null) {
+                console.info("%s", tuned);
+            }
             measure(engine, 1, task, compressions, WARM_UP);
             for (int count : threadCounts) {
-                Run run = measure(engine, count, task, compressions, duration);
+                Run run = count == 1 ? measureInTurns(engine, task, duration)
+                        : measure(engine, count, task, compressions, duration);
                 runs.add(run);
                 double[] rates = new double[count];
                 for (int i = 0; i < count; i++) {
@@ -110,6 +117,10 @@ final class Bench {
                 String scaling = single == null ? ""
                         : String.format(Locale.ROOT, ", %.2fx one thread", run.hashesPerSecond()
                                 / single.hashesPerSecond());
+                if (count == 1) {
+                    console.info("raw SHA-256 in turns with it: %s compressions/s", millions(
+                            run.compressionsPerSecond()));
+                }
                 console.info("%s, %d %s: %s = %s of the raw SHA-256 rate per thread%s", engine.name(), count,
                         count == 1 ? "thread" : "threads", HashRate.format(run.hashesPerSecond(), rates),
                         ratio(run.perThreadRatio()), scaling);
@@ -140,6 +151,40 @@ final class Bench {
             long elapsed = System.nanoTime() - start;
             return new Run(engine.name(), rig.hashesPerThread(), Duration.ofNanos(elapsed), compressions);
         }
+    }
+
+    /**
+     * One thread of the engine and the raw rate in turns, {@link #TURNS} slices of each, and the ratio of the two
+     * totals. On a machine that something else keeps busy both rates fall, but the turns see the same load, so
+     * their ratio holds where two measurements seconds apart would not.
+     */
+    private static Run measureInTurns(ScanEngine engine, Message.Task task, Duration duration)
+            throws InterruptedException {
+        Duration slice = duration.dividedBy(TURNS);
+        long hashes = 0;
+        long hashNanos = 0;
+        double blocks = 0;
+        long rawNanos = 0;
+        try (Rig rig = new Rig(engine, 1)) {
+            for (int turn = 0; turn < TURNS; turn++) {
+                CountDownLatch ended = new CountDownLatch(1);
+                long before = rig.totalHashes();
+                long start = System.nanoTime();
+                SlotSearch search = rig.start(task, s -> ended.countDown());
+                ended.await(slice.toNanos(), TimeUnit.NANOSECONDS);
+                search.stop();
+                ended.await();
+                hashNanos += System.nanoTime() - start;
+                hashes += rig.totalHashes() - before;
+                long rawStart = System.nanoTime();
+                double rate = rawCompressionsPerSecond(slice);
+                long rawTime = System.nanoTime() - rawStart;
+                blocks += rate * rawTime / 1e9;
+                rawNanos += rawTime;
+            }
+        }
+        double raw = blocks * 1e9 / rawNanos;
+        return new Run(engine.name(), new long[] {hashes}, Duration.ofNanos(hashNanos), raw);
     }
 
     /** SHA-256 64-byte blocks per second on this thread: {@code update} over a 1 MiB buffer, repeatedly. */

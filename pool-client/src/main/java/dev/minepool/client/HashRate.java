@@ -38,6 +38,60 @@ final class HashRate {
         return line.toString();
     }
 
+    /**
+     * The rates over the windows of {@link SpeedMeter#WINDOWS} in one unit, like xmrig: {@code speed 10s/60s/15m
+     * 24.1 24.0 n/a MH/s max 24.3 MH/s}; {@code n/a} for a window longer than the run so far.
+     */
+    static String speeds(double[] rates, double max) {
+        double largest = max;
+        for (double rate : rates) {
+            if (!Double.isNaN(rate)) {
+                largest = Math.max(largest, rate);
+            }
+        }
+        int unit = unitFor(largest);
+        StringBuilder line = new StringBuilder("speed 10s/60s/15m");
+        for (double rate : rates) {
+            line.append(' ').append(Double.isNaN(rate) ? "n/a" : scaled(rate, unit));
+        }
+        line.append(' ').append(UNITS[unit]).append(" max ").append(scaled(max, unit)).append(' ').append(UNITS[unit]);
+        return line.toString();
+    }
+
+    /**
+     * The per-thread table, one line per thread and a total, every rate in the unit of the largest:
+     * <pre>
+     * thread   10s    60s    15m  (MH/s)
+     *      0  12.0   12.0    n/a
+     *  total  24.1   24.0    n/a
+     * </pre>
+     */
+    static java.util.List<String> threadTable(SpeedMeter meter) {
+        int threads = meter.threads();
+        double[][] rows = new double[threads + 1][SpeedMeter.WINDOWS.length];
+        double largest = 0;
+        for (int w = 0; w < SpeedMeter.WINDOWS.length; w++) {
+            for (int t = 0; t < threads; t++) {
+                rows[t][w] = meter.thread(t, SpeedMeter.WINDOWS[w]);
+            }
+            rows[threads][w] = meter.total(SpeedMeter.WINDOWS[w]);
+            if (!Double.isNaN(rows[threads][w])) {
+                largest = Math.max(largest, rows[threads][w]);
+            }
+        }
+        int unit = unitFor(largest);
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "%6s %8s %8s %8s  (%s)", "thread", "10s", "60s", "15m", UNITS[unit]));
+        for (int t = 0; t <= threads; t++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%6s", t < threads ? t : "total"));
+            for (double rate : rows[t]) {
+                line.append(String.format(Locale.ROOT, " %8s", Double.isNaN(rate) ? "n/a" : scaled(rate, unit)));
+            }
+            lines.add(line.toString());
+        }
+        return lines;
+    }
+
     /** {@code 850 ms}, {@code 2.8 s}, {@code 30 s}, {@code 1 h 02 min 05 s}. */
     static String format(Duration duration) {
         long millis = duration.toMillis();

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -39,6 +41,8 @@ public final class PoolClientMain {
     /** The file the miner name is read from when {@code --name} is not given, in the working directory. */
     static final String NAME_FILE = "my_id";
     static final int DEFAULT_BENCH_SECONDS = 5;
+    /** The issue asks for at least 30 s of the pool's view; slots of 2^24 nonces take a second or two each. */
+    static final int DEFAULT_POOL_BENCH_SECONDS = 30;
     private static final int MAX_THREADS = 1024;
 
     /** The code main is exiting with, once {@link #run} has returned it. */
@@ -57,6 +61,7 @@ public final class PoolClientMain {
     private static void stopOnSignal(Miner miner) {
         Runtime.getRuntime().addShutdownHook(new Thread(
                 onShutdown(miner, EXIT_CODE, System.err, code -> Runtime.getRuntime().halt(code)), "miner-shutdown"));
+        ThreadTableKeys.install(miner, System.err);
     }
 
     /**
@@ -122,6 +127,10 @@ public final class PoolClientMain {
             if (config == null) {
                 return EXIT_OK; // --help
             }
+            String tuned = config.engine().calibrate();
+            if (tuned != null) {
+                new Console(out, config.quiet()).info("%s", tuned);
+            }
             Miner miner = new Miner(config, out);
             started.accept(miner);
             return miner.run().failed() ? EXIT_FAILURE : EXIT_OK;
@@ -137,9 +146,14 @@ public final class PoolClientMain {
     /** The mining options, or null when --help was printed. */
     private static MinerConfig mineOptions(Arguments args, Path workDir, PrintStream out,
             BooleanSupplier vectorModule) throws UsageException {
-        String host = "localhost";
+        String host = null;
         EngineChoice engine = EngineChoice.AUTO;
-        int port = Protocol.DEFAULT_PORT;
+        Integer port = null;
+        List<PoolAddress> pools = new ArrayList<>();
+        int retries = MinerConfig.DEFAULT_RETRIES;
+        Duration retryPause = MinerConfig.DEFAULT_RETRY_PAUSE;
+        Duration threadsEvery = null;
+        Duration reportEvery = MinerConfig.DEFAULT_REPORT_EVERY;
         int threads = Runtime.getRuntime().availableProcessors();
         String name = null;
         boolean quiet = false;
@@ -157,8 +171,19 @@ public final class PoolClientMain {
                 case "--threads" -> threads = args.intValue(option, 1, MAX_THREADS);
                 case "--name" -> name = args.value(option);
                 case "--engine" -> engine = args.engineValue(option);
+                case "--vector-bits" -> vectorBits(args.intValue(option, 128, 512));
                 case "--connect-timeout" -> connectTimeout = args.durationValue(option);
                 case "--response-timeout" -> responseTimeout = args.durationValue(option);
+                case "--pool", "-o" -> pools.add(args.poolValue(option, args.value(option)));
+                case "--pools" -> {
+                    for (String one : args.value(option).split(",")) {
+                        pools.add(args.poolValue(option, one));
+                    }
+                }
+                case "--retries" -> retries = args.intValue(option, 1, 1000);
+                case "--retry-pause" -> retryPause = args.durationValue(option);
+                case "--print-threads" -> threadsEvery = args.durationValue(option);
+                case "--print-time" -> reportEvery = args.durationValue(option);
                 case "--quiet" -> {
                     args.noValue(option);
                     quiet = true;
@@ -166,16 +191,42 @@ public final class PoolClientMain {
                 default -> throw args.unknown(option);
             }
         }
-        if (host.isBlank()) {
-            throw new UsageException("--host needs a host name or address", true);
+        if (!pools.isEmpty() && (host != null || port != null)) {
+            throw new UsageException("give the pools with --pool HOST:PORT, or one pool with --host and --port, "
+                    + "not both", true);
+        }
+        if (pools.isEmpty()) {
+            if (host != null && host.isBlank()) {
+                throw new UsageException("--host needs a host name or address", true);
+            }
+            pools.add(new PoolAddress(host == null ? "localhost" : host.trim(),
+                    port == null ? Protocol.DEFAULT_PORT : port));
         }
         MinerName minerName = name != null ? minerName(name, "--name") : minerName(readNameFile(workDir), NAME_FILE);
         EngineChoice.Selection selection = select(engine, vectorModule);
         if (selection.note() != null) {
             new Console(out, quiet).info("%s", selection.note());
         }
-        return MinerConfig.of(minerName, host.trim(), port, threads, selection.engine(), quiet)
-                .withTimeouts(connectTimeout, responseTimeout);
+        Duration retryBase = MinerConfig.DEFAULT_RETRY_BASE.compareTo(retryPause) < 0
+                ? MinerConfig.DEFAULT_RETRY_BASE : retryPause;
+        return MinerConfig.of(minerName, pools, threads, selection.engine(), quiet)
+                .withTimeouts(connectTimeout, responseTimeout)
+                .withRetry(retryBase, retryPause)
+                .withRetries(retries)
+                .withReportEvery(reportEvery)
+                .withThreadsEvery(threadsEvery);
+    }
+
+    /**
+     * {@code --vector-bits 256|512}: the vector engine's species. It is a constant of the engine's class (the Vector
+     * API makes vector instructions only of a species the JIT sees as a constant), so it is set once, before the
+     * class is loaded, and holds for the life of the JVM.
+     */
+    private static void vectorBits(int bits) throws UsageException {
+        if (bits != 128 && bits != 256 && bits != 512) {
+            throw new UsageException("--vector-bits needs 128, 256 or 512, not " + bits, true);
+        }
+        System.setProperty(EngineChoice.VECTOR_BITS_PROPERTY, Integer.toString(bits));
     }
 
     private static EngineChoice.Selection select(EngineChoice choice, BooleanSupplier vectorModule)
@@ -188,9 +239,11 @@ public final class PoolClientMain {
     }
 
     private static int bench(Arguments args, PrintStream out, BooleanSupplier vectorModule) throws UsageException {
-        double seconds = DEFAULT_BENCH_SECONDS;
+        Double seconds = null;
         int threads = Runtime.getRuntime().availableProcessors();
         EngineChoice engine = EngineChoice.AUTO;
+        PoolAddress pool = null;
+        String name = null;
         while (args.hasNext()) {
             String option = args.next();
             switch (option) {
@@ -201,12 +254,29 @@ public final class PoolClientMain {
                 case "--seconds" -> seconds = args.secondsValue(option);
                 case "--threads" -> threads = args.intValue(option, 1, MAX_THREADS);
                 case "--engine" -> engine = args.engineValue(option);
+                case "--vector-bits" -> vectorBits(args.intValue(option, 128, 512));
+                case "--pool" -> pool = args.poolValue(option, args.value(option));
+                case "--name" -> name = args.value(option);
                 default -> throw args.unknown(option);
             }
         }
         EngineChoice.Selection selection = select(engine, vectorModule); // says why when vector is missing
         if (selection.note() != null) {
             new Console(out, false).info("%s", selection.note());
+        }
+        if (pool != null) {
+            MinerName minerName = name == null ? PoolBench.defaultName() : minerName(name, "--name");
+            Duration time = Duration.ofNanos((long) ((seconds == null ? DEFAULT_POOL_BENCH_SECONDS : seconds) * 1e9));
+            try {
+                new PoolBench(MinerConfig.of(minerName, List.of(pool), threads, selection.engine(), true), threads,
+                        time, out).run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return EXIT_OK;
+        }
+        if (seconds == null) {
+            seconds = (double) DEFAULT_BENCH_SECONDS;
         }
         try {
             new Bench(engine.engines(vectorModule), threads, Duration.ofNanos((long) (seconds * 1e9)), out).run();
@@ -256,30 +326,46 @@ public final class PoolClientMain {
         int processors = Runtime.getRuntime().availableProcessors();
         return """
                 usage: minepool client [options]
-                       minepool client bench [--seconds S] [--threads N] [--engine E]
+                       minepool client bench [--seconds S] [--threads N] [--engine E] [--vector-bits B]
+                       minepool client bench --pool H:P [--seconds S] [--threads N] [--engine E]
 
                 Mines for a minepool pool until the pool says goodbye or Ctrl-C, then prints a summary.
 
                 options:
-                  --host H       the pool's host (default localhost)
-                  --port N       the pool's port (default %d)
+                  --pool H:P     a pool to mine for; repeat it for backups, in order of preference (-o too)
+                  --pools H:P,H:P,...
+                                 the same, in one option
+                  --host H       the pool's host, when there is one pool (default localhost)
+                  --port N       the pool's port, when there is one pool (default %d)
+                  --retries N    failed tries in a row before moving to the next pool (default %d)
+                  --retry-pause S
+                                 the longest wait between two tries, and how often the primary pool is
+                                 checked while mining on a backup (default %d)
                   --threads N    hashing threads (default: available processors, %d here)
                   --name NAME    the miner name the pool credits, 1 to 10 bytes of UTF-8
                                  (default: the first line of the file %s in this directory)
                   --engine E     how nonces are hashed: auto (default: vector when the JVM has the Vector API,
                                  else digest), vector (needs java --add-modules jdk.incubator.vector, which
                                  bin/minepool passes) or digest (MessageDigest, any JVM)
+                  --vector-bits B
+                                 the vector engine's width: 256 or 512 (default: the widest the CPU does well)
                   --connect-timeout S
                                  seconds a TCP connect to the pool may take (default %d)
                   --response-timeout S
                                  seconds the pool may take to answer G with T, and S with A, R or I
                                  (default %d); then the connection is closed and retried
+                  --print-time S seconds between two speed lines (default %d)
+                  --print-threads S
+                                 print the speed of each thread every S seconds (default: only when asked,
+                                 with kill -USR2, or h and Enter on a terminal)
                   --quiet        print only hits, the pool's answers and the summary
                   -h, --help     this help
 
                 A failed connect, a missed deadline, bytes that are not the protocol and a lost connection are
-                retried after a wait whose ceiling starts at %d s and doubles up to %d s, with jitter (each
-                wait is between half and all of its ceiling); a session in which the pool sent work (T) resets it.
+                retried after a wait whose ceiling starts at %d s and doubles up to the retry pause, with jitter
+                (each wait is between half and all of its ceiling); a session in which the pool sent work (T)
+                resets it. After --retries failures in a row the miner moves to the next pool; while on a backup
+                it tries the primary every retry pause and goes back to it as soon as it answers.
 
                 exit codes: 0 the pool shut down (Q reason 0), or Ctrl-C / SIGTERM; 1 the pool refused the miner
                 (Q for any other reason, shown in words) or the pool's host does not resolve at the first
@@ -290,12 +376,18 @@ public final class PoolClientMain {
                   --seconds S    how long each run mines (default %d)
                   --threads N    hashing threads of the second run (default: available processors, %d here)
                   --engine E     auto (default: every engine this JVM can run), vector or digest
+                  --vector-bits B
+                                 the vector engine's width, 256 or 512
+                  --pool H:P     instead: mine for this pool, S seconds (default %d) on 1 thread and then on N,
+                                 and print the rate the pool sees: nonces of the slots searched to their end,
+                                 per second (use a pool at a difficulty no slot reaches, e.g. --bits 40)
 
                 swarm: a load generator, thousands of miners on one thread (minepool client swarm --help).
-                """.formatted(Protocol.DEFAULT_PORT, processors, NAME_FILE,
+                """.formatted(Protocol.DEFAULT_PORT, MinerConfig.DEFAULT_RETRIES,
+                MinerConfig.DEFAULT_RETRY_PAUSE.toSeconds(), processors, NAME_FILE,
                 MinerConfig.DEFAULT_CONNECT_TIMEOUT.toSeconds(), MinerConfig.DEFAULT_RESPONSE_TIMEOUT.toSeconds(),
-                MinerConfig.DEFAULT_RETRY_BASE.toSeconds(), MinerConfig.DEFAULT_RETRY_MAX.toSeconds(),
-                DEFAULT_BENCH_SECONDS, processors);
+                MinerConfig.DEFAULT_REPORT_EVERY.toSeconds(), MinerConfig.DEFAULT_RETRY_BASE.toSeconds(),
+                DEFAULT_BENCH_SECONDS, processors, DEFAULT_POOL_BENCH_SECONDS);
     }
 
     /** A bad command line: one line for the person who typed it. */
@@ -348,6 +440,14 @@ public final class PoolClientMain {
         void noValue(String option) throws UsageException {
             if (inlineValue != null) {
                 throw new UsageException(option + " takes no value", true);
+            }
+        }
+
+        PoolAddress poolValue(String option, String value) throws UsageException {
+            try {
+                return PoolAddress.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(option + ": " + e.getMessage(), true);
             }
         }
 

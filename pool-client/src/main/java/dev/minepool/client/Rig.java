@@ -1,31 +1,49 @@
 package dev.minepool.client;
 
-import dev.minepool.protocol.Message;
+import dev.minepool.client.engine.NonceRange;
 import dev.minepool.client.engine.NonceScanner;
 import dev.minepool.client.engine.ScanEngine;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import dev.minepool.protocol.Message;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
- * The miner's hashing threads. Thread {@code i} always searches part {@code i} of the current slot, so its
- * hash count is a true per-thread rate; each thread gets a fresh scanner per job from the {@link ScanEngine}
- * (the engine is pluggable, the digest one by default), which hashes the job data once into its midstate.
+ * The miner's hashing threads, and the slots they search, in the order they were started.
  *
- * <p>Threads wait on their own queue for the next part; a search that is stopped while a new one starts
- * simply finishes its current batch of {@link NonceScanner#STOP_CHECK_INTERVAL} nonces first.
+ * <p>Every thread works on the oldest slot whose cursor has not run out, claiming a chunk at a time (see
+ * {@link SlotSearch}); when it finds nothing left to claim there it moves on to the next slot, and only waits
+ * when no slot has anything left. So a slot that was started before the current one runs out (the miner's
+ * prefetch) is where each thread goes as soon as it is free, and no thread waits for the others or for the
+ * network. Each thread makes its own scanner for each slot from the {@link ScanEngine} (the midstate of the
+ * job data, microseconds), and counts what it hashed, so the per-thread rates are true ones.
  */
 final class Rig implements AutoCloseable {
+    /**
+     * Nonces a thread claims at a time: about half a millisecond of the vector engine, a millisecond of the
+     * digest one, so a claim (one atomic add) costs nothing next to it, and a slot's end is reached by every
+     * thread within that much of each other. It is also how early the cursor runs out, per thread: the next
+     * {@code G} goes out when at most {@code threads * CHUNK} nonces of the slot are left to search.
+     */
+    static final int DEFAULT_CHUNK = 1 << 14;
+
     private final ScanEngine engine;
+    private final int chunk;
     private final Lane[] lanes;
-    private volatile SlotSearch current;
+    /** Started searches that may still have chunks to hand out, oldest first; guarded by {@code this}. */
+    private final List<SlotSearch> searches = new ArrayList<>();
+    private boolean closed;
 
     Rig(ScanEngine engine, int threads) {
+        this(engine, threads, DEFAULT_CHUNK);
+    }
+
+    Rig(ScanEngine engine, int threads, int chunk) {
         if (threads < 1) {
             throw new IllegalArgumentException("a rig needs at least one thread, not " + threads);
         }
         this.engine = engine;
+        this.chunk = chunk;
         this.lanes = new Lane[threads];
         for (int i = 0; i < threads; i++) {
             lanes[i] = new Lane(i);
@@ -42,14 +60,15 @@ final class Rig implements AutoCloseable {
     }
 
     /**
-     * Starts searching the slot of {@code task} on every thread. {@code onEnd} is called once, on a hashing
-     * thread, when every thread has finished its part.
+     * Starts searching the slot of {@code task}, after the slots started before it have handed out their last
+     * chunk. The listener hears, on a hashing thread, when its cursor runs out and when it ends (a lambda
+     * hears only the end).
      */
-    SlotSearch start(Message.Task task, Consumer<SlotSearch> onEnd) {
-        SlotSearch search = new SlotSearch(task, lanes.length, onEnd);
-        current = search;
-        for (Lane lane : lanes) {
-            lane.queue.add(search);
+    SlotSearch start(Message.Task task, SlotSearch.Listener listener) {
+        SlotSearch search = new SlotSearch(task, chunk, listener);
+        synchronized (this) {
+            searches.add(search);
+            notifyAll();
         }
         return search;
     }
@@ -71,12 +90,29 @@ final class Rig implements AutoCloseable {
         return total;
     }
 
-    /** Stops the current search and ends the threads, waiting briefly for them. */
+    /** The oldest search with chunks left, waiting for one to be started; the rig's lock is held only here. */
+    private synchronized SlotSearch nextSearch() throws InterruptedException {
+        while (true) {
+            if (closed) {
+                throw new InterruptedException("the rig is closed");
+            }
+            searches.removeIf(SlotSearch::claimedOut);
+            if (!searches.isEmpty()) {
+                return searches.get(0);
+            }
+            wait();
+        }
+    }
+
+    /** Stops every search and ends the threads, waiting briefly for them. */
     @Override
     public void close() {
-        SlotSearch search = current;
-        if (search != null) {
-            search.stop();
+        synchronized (this) {
+            closed = true;
+            for (SlotSearch search : searches) {
+                search.stop();
+            }
+            notifyAll();
         }
         for (Lane lane : lanes) {
             lane.thread.interrupt();
@@ -92,23 +128,24 @@ final class Rig implements AutoCloseable {
     }
 
     /**
-     * What a thread has hashed: the total of its finished scans plus the live scanner, swapped as one
-     * object so that a reader never counts a finished scan twice or misses it.
+     * What a thread has hashed: the total of its finished scanners plus the live one, swapped as one object so
+     * that a reader never counts a finished scanner twice or misses it.
      */
     private record Progress(long finished, NonceScanner scanning) {
         long hashes() {
             return finished + (scanning == null ? 0 : scanning.hashes());
         }
+
+        Progress done() {
+            return new Progress(hashes(), null);
+        }
     }
 
     private final class Lane implements Runnable {
-        final int index;
         final Thread thread;
-        final BlockingQueue<SlotSearch> queue = new LinkedBlockingQueue<>();
         volatile Progress progress = new Progress(0, null);
 
         Lane(int index) {
-            this.index = index;
             this.thread = new Thread(this, "miner-hash-" + index);
             // Ctrl-C must not wait for a hashing thread; the session stops them anyway.
             thread.setDaemon(true);
@@ -122,31 +159,33 @@ final class Rig implements AutoCloseable {
         public void run() {
             try {
                 while (true) {
-                    search(queue.take());
+                    search(nextSearch());
                 }
             } catch (InterruptedException e) {
                 // the rig is closing
             }
         }
 
+        /** Claims chunks of {@code search} until it has none left; one scanner for all of them. */
         private void search(SlotSearch search) {
             Message.Task task = search.task();
-            long finished = progress.finished();
             NonceScanner scanner = null;
             try {
-                if (search.stopRequested()) {
-                    // stopped before this thread got to it: no midstate to compute, nothing to hash
-                    search.partEnded(NonceScanner.STOPPED);
-                    return;
+                NonceRange range;
+                while ((range = search.claim()) != null) {
+                    try {
+                        if (scanner == null) {
+                            scanner = engine.scanner(task.data());
+                            progress = new Progress(progress.finished(), scanner);
+                        }
+                        search.chunkEnded(scanner.scan(range, task.zeroBits(), search::stopRequested));
+                    } catch (RuntimeException e) {
+                        search.chunkFailed(e);
+                        return;
+                    }
                 }
-                scanner = engine.scanner(task.data());
-                progress = new Progress(finished, scanner);
-                long result = scanner.scan(search.part(index), task.zeroBits(), search::stopRequested);
-                progress = new Progress(finished + scanner.hashes(), null);
-                search.partEnded(result);
-            } catch (RuntimeException e) {
-                progress = new Progress(finished + (scanner == null ? 0 : scanner.hashes()), null);
-                search.partFailed(e);
+            } finally {
+                progress = progress.done();
             }
         }
     }

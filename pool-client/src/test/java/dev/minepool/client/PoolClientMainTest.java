@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.Protocol;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -204,7 +206,14 @@ class PoolClientMainTest {
         "--quiet=yes            | --quiet takes no value",
         "mine                   | unexpected argument 'mine'",
         "bench --seconds 0      | --seconds needs a number of seconds above 0",
-        "bench --name alice     | unknown option '--name'",
+        "bench --colour blue    | unknown option '--colour'",
+        "--pool a:0             | --pool: 'a:0' needs a port from 1 to 65535 after the colon",
+        "--pools a:1,:2         | --pools: ':2' has no host before the port",
+        "--pool a:1 --port 2    | give the pools with --pool HOST:PORT, or one pool with --host and --port, not both",
+        "--retries 0            | --retries needs a whole number from 1 to 1000, not '0'",
+        "--retry-pause never    | --retry-pause needs a number of seconds above 0",
+        "--print-threads 0      | --print-threads needs a number of seconds above 0",
+        "--vector-bits 300      | --vector-bits needs 128, 256 or 512, not 300",
         "--engine fast          | --engine needs auto, vector or digest, not 'fast'",
         "bench --engine=        | --engine needs auto, vector or digest, not ''",
         "--response-timeout 0   | --response-timeout needs a number of seconds above 0",
@@ -223,7 +232,9 @@ class PoolClientMainTest {
         assertThat(out.text()).contains("--host H", "default localhost", "--port N", "default 3333",
                 "--threads N", "default: available processors", "--name NAME", "my_id", "--quiet", "--help",
                 "--connect-timeout S", "(default 10)", "--response-timeout S", "(default 30)",
-                "ceiling starts at 1 s and doubles up to 60 s", "exit codes: 0", "1 the pool refused", "2 a bad option",
+                "ceiling starts at 1 s and doubles up to the retry pause", "exit codes: 0", "--pool H:P",
+                "--retries N", "(default 5)", "--retry-pause S", "--print-threads S", "--vector-bits B",
+                "bench --pool H:P", "1 the pool refused", "2 a bad option",
                 "bench", "--seconds S", "default 5", "--engine E", "auto", "vector", "digest");
     }
 
@@ -415,6 +426,44 @@ class PoolClientMainTest {
             }
         }
         assertThat(childOutput()).contains("summary: ran ");
+    }
+
+    @Test
+    @EnabledOnOs({OS.LINUX, OS.MAC})
+    void aRealJvmPrintsItsPerThreadTableOnSigusr2() throws Exception {
+        try (FakePool pool = new FakePool()) {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    PoolClientMain.class.getName(), "--name", "alice", "--threads", "2", "--engine", "digest",
+                    "--pool", "127.0.0.1:" + pool.port()).directory(workDir.toFile())
+                    .redirectError(workDir.resolve("child.err").toFile()).start();
+            try (FakePool.Connection miner = pool.accept();
+                    BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                            StandardCharsets.UTF_8))) {
+                miner.next(Message.GetWork.class); // the handler is in place before the first connect
+                miner.send(new Message.Task(1, 0, Protocol.NONCE_SPACE, 255, new byte[64]));
+                Future<List<String>> table = executor.submit(() -> {
+                    List<String> seen = new ArrayList<>();
+                    String line;
+                    while ((line = lines.readLine()) != null) {
+                        seen.add(line);
+                        if (line.contains(" total ")) {
+                            return seen;
+                        }
+                    }
+                    return seen;
+                });
+                Process kill = new ProcessBuilder("kill", "-USR2", String.valueOf(child.pid())).start();
+                assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                List<String> seen = table.get(20, TimeUnit.SECONDS);
+                assertThat(seen).as("what the miner printed after SIGUSR2").anyMatch(l -> l.matches(
+                        ".*thread +10s +60s +15m +\\([kMG]?H/s\\)")).anyMatch(l -> l.matches(".*\\] +1( +\\S+){3}"))
+                        .anyMatch(l -> l.matches(".*\\] +total( +\\S+){3}"));
+                assertThat(Files.readString(workDir.resolve("child.err"))).doesNotContain("SIGUSR2 is taken");
+            } finally {
+                child.destroyForcibly();
+            }
+        }
     }
 
     @Test

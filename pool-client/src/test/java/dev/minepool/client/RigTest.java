@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -31,25 +32,39 @@ class RigTest {
     }
 
     @Test
-    void multithreadedSearchCoversTheSlotExactlyAsSingleThreaded() throws Exception {
-        // an odd slot size, so that the parts differ in size and an off-by-one would show
+    void threadsClaimTheSlotChunkByChunkAndCoverItExactlyAsOneThreadDoes() throws Exception {
+        // an odd slot size, so that the last chunk is short and an off-by-one would show
         Message.Task task = new Message.Task(9, 3, 10_007, UNREACHABLE, DATA);
         NonceRange slot = NonceRange.of(task);
 
         Coverage single = searchWholeSlot(task, 1);
         Coverage multi = searchWholeSlot(task, 3);
 
-        assertThat(single.ranges).containsExactly(slot);
-        assertThat(multi.ranges).as("one part per thread").hasSize(3);
-        assertThat(multi.ranges.get(0).first()).as("the first part starts the slot").isEqualTo(slot.first());
-        for (int i = 1; i < multi.ranges.size(); i++) {
-            assertThat(multi.ranges.get(i).first()).as("part %d starts where part %d ends: no gap, no overlap", i,
-                    i - 1).isEqualTo(multi.ranges.get(i - 1).end());
-        }
-        assertThat(multi.ranges.get(2).end()).as("the last part ends the slot").isEqualTo(slot.end());
+        assertThat(single.hashes).isEqualTo(slot.size());
+        assertThat(multi.ranges).as("chunks of 1000 nonces").hasSize(11);
+        assertCoversExactly(multi.ranges, List.of(slot));
         assertThat(multi.hashes).as("nonces hashed by all threads together")
                 .isEqualTo(single.hashes).isEqualTo(slot.size());
-        assertThat(LongStream.of(multi.perThread)).as("every thread did its share").allMatch(h -> h > 3000);
+    }
+
+    /** The ranges, sorted, follow each other without gap or overlap and make up exactly {@code slots}. */
+    private static void assertCoversExactly(List<NonceRange> ranges, List<NonceRange> slots) {
+        List<NonceRange> sorted = new ArrayList<>(ranges);
+        sorted.sort(Comparator.comparingLong(NonceRange::first));
+        List<NonceRange> merged = new ArrayList<>();
+        for (NonceRange range : sorted) {
+            NonceRange last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+            if (last != null) {
+                assertThat(range.first()).as("%s starts after %s ends: no nonce searched twice", range, last)
+                        .isGreaterThanOrEqualTo(last.end());
+            }
+            if (last != null && last.end() == range.first()) {
+                merged.set(merged.size() - 1, new NonceRange(last.first(), range.end()));
+            } else {
+                merged.add(range);
+            }
+        }
+        assertThat(merged).as("the nonces searched, joined up").containsExactlyElementsOf(slots);
     }
 
     private record Coverage(List<NonceRange> ranges, long hashes, long[] perThread) {
@@ -58,14 +73,90 @@ class RigTest {
     private static Coverage searchWholeSlot(Message.Task task, int threads) throws Exception {
         RecordingEngine engine = new RecordingEngine();
         BlockingQueue<SlotSearch> ends = new LinkedBlockingQueue<>();
-        try (Rig rig = new Rig(engine, threads)) {
+        try (Rig rig = new Rig(engine, threads, 1000)) {
             rig.start(task, ends::add);
             SlotSearch ended = ends.poll(10, TimeUnit.SECONDS);
             assertThat(ended).as("the search ended").isNotNull();
             assertThat(ended.outcome()).isInstanceOf(SlotSearch.Exhausted.class);
-            List<NonceRange> ranges = new ArrayList<>(engine.started);
-            ranges.sort(Comparator.comparingLong(NonceRange::first));
-            return new Coverage(ranges, rig.totalHashes(), rig.hashesPerThread());
+            return new Coverage(new ArrayList<>(engine.started), rig.totalHashes(), rig.hashesPerThread());
+        }
+    }
+
+    @Test
+    void whileOneThreadIsStuckTheOthersSearchTheRestOfTheSlot() throws Exception {
+        Message.Task task = new Message.Task(9, 0, 20_000, UNREACHABLE, DATA);
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingEngine engine = new RecordingEngine();
+        engine.holdFirstScan(release); // the first chunk claimed stays in its thread's hands until released
+        BlockingQueue<SlotSearch> ends = new LinkedBlockingQueue<>();
+        try (Rig rig = new Rig(engine, 2, 1000)) {
+            SlotSearch search = rig.start(task, ends::add);
+            // 19 of the 20 chunks end while the first is held: the free thread takes all of them
+            for (int i = 0; i < 19; i++) {
+                assertThat(engine.nextEnded()).as("chunk %d of the other threads ended", i).isNotNull();
+            }
+            assertThat(search.outcome()).as("no end while a chunk is still being searched").isNull();
+            assertThat(LongStream.of(rig.hashesPerThread()).sorted().toArray())
+                    .as("nonces hashed by the held thread and by the free one").containsExactly(0, 19_000);
+
+            release.countDown();
+            SlotSearch ended = ends.poll(10, TimeUnit.SECONDS);
+            assertThat(ended).as("the search ended once the held chunk was done").isSameAs(search);
+            assertThat(ended.outcome()).isInstanceOf(SlotSearch.Exhausted.class);
+            assertThat(rig.totalHashes()).isEqualTo(20_000);
+            assertCoversExactly(new ArrayList<>(engine.started), List.of(NonceRange.of(task)));
+        }
+    }
+
+    @Test
+    void aSlotStartedBeforeTheCurrentOneRunsOutIsSearchedNextNeitherLostNorSearchedTwice() throws Exception {
+        Message.Task first = new Message.Task(1, 4, 10_000, UNREACHABLE, DATA);
+        Message.Task next = new Message.Task(1, 5, 10_000, UNREACHABLE, DATA);
+        RecordingEngine engine = new RecordingEngine();
+        BlockingQueue<SlotSearch> ends = new LinkedBlockingQueue<>();
+        BlockingQueue<SlotSearch> ranOut = new LinkedBlockingQueue<>();
+        try (Rig rig = new Rig(engine, 2, 1000)) {
+            // the way the miner prefetches: the next slot is started when the first hands out its last chunk
+            SlotSearch.Listener listener = new SlotSearch.Listener() {
+                @Override
+                public void ranOut(SlotSearch search) {
+                    ranOut.add(search);
+                    if (search.task() == first) {
+                        rig.start(next, this);
+                    }
+                }
+
+                @Override
+                public void ended(SlotSearch search) {
+                    ends.add(search);
+                }
+            };
+            SlotSearch a = rig.start(first, listener);
+            assertThat(ranOut.poll(10, TimeUnit.SECONDS)).isSameAs(a);
+            SlotSearch b = ranOut.poll(10, TimeUnit.SECONDS);
+            assertThat(b).as("the prefetched slot ran out too").isNotNull();
+            List<SlotSearch> ended = List.of(ends.poll(10, TimeUnit.SECONDS), ends.poll(10, TimeUnit.SECONDS));
+            assertThat(ended).containsExactlyInAnyOrder(a, b);
+            assertThat(a.outcome()).isInstanceOf(SlotSearch.Exhausted.class);
+            assertThat(b.outcome()).isInstanceOf(SlotSearch.Exhausted.class);
+            assertThat(rig.totalHashes()).isEqualTo(20_000);
+        }
+        assertCoversExactly(new ArrayList<>(engine.started),
+                List.of(new NonceRange(40_000, 60_000))); // slots 4 and 5 of 10,000 nonces, end to end
+    }
+
+    @Test
+    void aQueuedSearchThatIsStoppedBeforeAnyThreadReachesItEndsAtOnce() throws Exception {
+        RecordingEngine engine = new RecordingEngine();
+        BlockingQueue<SlotSearch> ends = new LinkedBlockingQueue<>();
+        try (Rig rig = new Rig(engine, 1, 1000)) {
+            SlotSearch busy = rig.start(new Message.Task(1, 0, Protocol.NONCE_SPACE, UNREACHABLE, DATA), ends::add);
+            SlotSearch queued = rig.start(new Message.Task(2, 0, 1000, UNREACHABLE, DATA), ends::add);
+            queued.stop();
+            assertThat(ends.poll(10, TimeUnit.SECONDS)).isSameAs(queued);
+            assertThat(queued.outcome()).isInstanceOf(SlotSearch.Stopped.class);
+            busy.stop();
+            assertThat(ends.poll(10, TimeUnit.SECONDS)).isSameAs(busy);
         }
     }
 
@@ -86,13 +177,9 @@ class RigTest {
             // both threads hashed far less than the 2^20 nonces of the slot: the hit stopped the search
             assertThat(rig.totalHashes()).isLessThan(1 << 19);
         }
-        // Read once the rig is closed, so every thread is done. The other thread may have been stopped before it
-        // began scanning at all (a fast hit under load): then it reports nothing, which is fine; what it must not
-        // report is a finished search without a hit.
         List<Long> results = new ArrayList<>();
         engine.ended.drainTo(results);
-        assertThat(results).as("one thread hit, the other was stopped or found one too")
-                .contains(nonce).doesNotContain(NonceScanner.NOT_FOUND).hasSizeBetween(1, 2);
+        assertThat(results).as("what the chunks' scans returned").contains(nonce);
     }
 
     @Test
@@ -100,7 +187,7 @@ class RigTest {
         Message.Task task = new Message.Task(2, 0, Protocol.NONCE_SPACE, UNREACHABLE, DATA);
         RecordingEngine engine = new RecordingEngine();
         BlockingQueue<SlotSearch> ends = new LinkedBlockingQueue<>();
-        try (Rig rig = new Rig(engine, 2)) {
+        try (Rig rig = new Rig(engine, 2, Integer.MAX_VALUE)) { // one chunk each: each scan ends by the stop
             SlotSearch search = rig.start(task, ends::add);
             assertThat(engine.nextStarted()).isNotNull();
             assertThat(engine.nextStarted()).isNotNull();

@@ -22,6 +22,8 @@ public enum EngineChoice {
     DIGEST;
 
     public static final String VECTOR_MODULE = "jdk.incubator.vector";
+    /** The system property that fixes the vector engine's width in bits ({@code --vector-bits}). */
+    public static final String VECTOR_BITS_PROPERTY = "minepool.vector.bits";
     private static final String VECTOR_ENGINE_CLASS = "dev.minepool.client.engine.VectorNonceScanner";
     private static final String HOW_TO_LOAD = "run java with --add-modules " + VECTOR_MODULE
             + " (bin/minepool does)";

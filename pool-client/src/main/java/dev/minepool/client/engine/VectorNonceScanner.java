@@ -56,6 +56,11 @@ public final class VectorNonceScanner implements NonceScanner {
         }
 
         @Override
+        public String calibrate() {
+            return VectorNonceScanner.calibrate(CALIBRATION);
+        }
+
+        @Override
         public String toString() {
             return name();
         }
@@ -65,11 +70,29 @@ public final class VectorNonceScanner implements NonceScanner {
      * The widest the CPU does well: 16 lanes with AVX-512, 8 with AVX2. At most 16, so that the hit bits of
      * both vectors fit in one long (wider vectors exist only on some ARM SVE machines).
      */
-    static final VectorSpecies<Integer> SPECIES = IntVector.SPECIES_PREFERRED.length() > 16 ? IntVector.SPECIES_512
-            : IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> SPECIES = species(Integer.getInteger(EngineChoice.VECTOR_BITS_PROPERTY, 0));
     private static final int LANES = SPECIES.length();
-    /** Nonces per step: two vectors. {@link #STOP_CHECK_INTERVAL} is a multiple of it. */
-    private static final int STEP = 2 * LANES;
+    /**
+     * How many vectors of nonces are hashed side by side: 2 lets one vector's instructions fill the other's
+     * latencies, 1 needs half the memory traffic. Which is faster depends on the CPU, so {@link #calibrate} measures
+     * both and keeps the faster; 2 until then. {@link #STOP_CHECK_INTERVAL} is a multiple of both steps.
+     */
+    private static volatile int streams = 2;
+    /**
+     * Whether the schedule leaves out the terms that do not depend on the nonce; {@code
+     * -Dminepool.vector.specialise=false} computes every term, as the engine did before, so that a bench can set
+     * the two side by side on one machine.
+     */
+    private static final boolean SPECIALISE = !"false".equals(System.getProperty("minepool.vector.specialise"));
+    /** Which terms of {@code W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16]} depend on the nonce. */
+    private static final int TERM_S1 = 1;
+    private static final int TERM_W7 = 2;
+    private static final int TERM_S0 = 4;
+    private static final int TERM_W16 = 8;
+    private static final int TERMS_ALL = TERM_S1 | TERM_W7 | TERM_S0 | TERM_W16;
+    private static final int TERMS_S1_W7 = TERM_S1 | TERM_W7;
+    private static final int TERMS_S1_W7_S0 = TERM_S1 | TERM_W7 | TERM_S0;
+    private static final int TERMS_S1_W7_W16 = TERM_S1 | TERM_W7 | TERM_W16;
     /** The longest tail that still fits with nonce, 0x80 and the length into one block. */
     static final int MAX_ONE_BLOCK_TAIL = Sha256.BLOCK_BYTES - ProofOfWork.NONCE_LENGTH - 1 - Sha256.LENGTH_BYTES;
 
@@ -96,6 +119,13 @@ public final class VectorNonceScanner implements NonceScanner {
     private final int[] eB = new int[(Sha256.ROUNDS + 4) * LANES];
     /** Schedule words 16..63 that depend on the nonce, in increasing order. */
     private final int[] variableWords;
+    /**
+     * For each of {@link #variableWords}, which of its four terms depend on the nonce ({@link #TERM_S1} and so on),
+     * and the sum of the ones that do not, worked out once per job. In the 1024-byte layout that leaves out
+     * σ0 of words 16 to 30 and σ1 of word 16: a sixth of the schedule's work.
+     */
+    private final int[] termShapes;
+    private final int[] termConstants;
     /** The schedule of each of the two vectors, LANES ints per word; constant words filled in once. */
     private final int[] scheduleA = new int[Sha256.ROUNDS * LANES];
     private final int[] scheduleB = new int[Sha256.ROUNDS * LANES];
@@ -139,9 +169,18 @@ public final class VectorNonceScanner implements NonceScanner {
             count += variable[t] ? 1 : 0;
         }
         variableWords = new int[count];
+        termShapes = new int[count];
+        termConstants = new int[count];
         int[] constant = Sha256.schedule(block); // right wherever the word does not depend on the nonce
         for (int t = 0, j = 0; t < Sha256.ROUNDS; t++) {
             if (variable[t] && t >= Sha256.BLOCK_WORDS) {
+                int shape = (variable[t - 2] ? TERM_S1 : 0) | (variable[t - 7] ? TERM_W7 : 0)
+                        | (variable[t - 15] ? TERM_S0 : 0) | (variable[t - 16] ? TERM_W16 : 0);
+                termShapes[j] = SPECIALISE ? shape : -1; // -1: the whole formula, for the before-and-after bench
+                termConstants[j] = ((shape & TERM_S1) != 0 ? 0 : Sha256.smallSigma1(constant[t - 2]))
+                        + ((shape & TERM_W7) != 0 ? 0 : constant[t - 7])
+                        + ((shape & TERM_S0) != 0 ? 0 : Sha256.smallSigma0(constant[t - 15]))
+                        + ((shape & TERM_W16) != 0 ? 0 : constant[t - 16]);
                 variableWords[j++] = t;
             } else if (!variable[t]) {
                 for (int lane = 0; lane < LANES; lane++) {
@@ -169,6 +208,110 @@ public final class VectorNonceScanner implements NonceScanner {
         }
     }
 
+    /**
+     * The species for {@code bits} ({@code --vector-bits}), or the preferred one for 0. A static final, read once:
+     * the Vector API compiles to vector instructions only when the JIT sees the species as a constant.
+     */
+    private static VectorSpecies<Integer> species(int bits) {
+        return switch (bits) {
+            case 128 -> IntVector.SPECIES_128;
+            case 256 -> IntVector.SPECIES_256;
+            case 512 -> IntVector.SPECIES_512;
+            default -> IntVector.SPECIES_PREFERRED.length() > 16 ? IntVector.SPECIES_512 : IntVector.SPECIES_PREFERRED;
+        };
+    }
+
+    /** How long the start-up calibration runs. */
+    private static final java.time.Duration CALIBRATION = java.time.Duration.ofMillis(1500);
+    /** The system property that fixes the number of interleaved vectors (1 or 2) and skips the calibration. */
+    public static final String STREAMS_PROPERTY = "minepool.vector.streams";
+    /**
+     * Nonces per timed turn of the calibration: well under a millisecond once compiled, so that the turns before
+     * the JIT has compiled the loop (a hundred times slower) do not eat the whole budget.
+     */
+    private static final int CALIBRATION_NONCES = 1 << 12;
+    /** Below this the engine is surely not compiled yet (compiled, it does several MH/s even on old CPUs). */
+    private static final double COMPILED_AT_LEAST = 1.0;
+
+    /**
+     * Measures one and two interleaved vectors on this CPU for about {@code budget}, on one thread and a synthetic
+     * job, and keeps the faster for every scanner made from now on; returns a line that says what was measured.
+     * Each variant is timed in turns, and the best time of each counts: the first turns run before the JIT has
+     * compiled the loop, and a turn the scheduler interrupted is only slower, never faster.
+     * The species is not calibrated: it is a constant of this class (see {@link #SPECIES}), set by
+     * {@code --vector-bits}.
+     */
+    public static String calibrate(java.time.Duration budget) {
+        Integer forced = Integer.getInteger(STREAMS_PROPERTY);
+        if (forced != null && (forced == 1 || forced == 2)) {
+            streams = forced;
+            return "vector engine: " + SPECIES.vectorBitSize() + "-bit, " + forced + (forced == 1 ? " stream" : " streams")
+                    + " (set by -D" + STREAMS_PROPERTY + ")";
+        }
+        byte[] data = new byte[1024];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 31 + 7);
+        }
+        VectorNonceScanner scanner = new VectorNonceScanner(data, 0);
+        long[] best = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
+        long now = System.nanoTime();
+        long deadline = now + budget.toNanos();
+        // The first half only warms up: timing code the JIT has not compiled yet would compare the interpreter.
+        long timedFrom = now + budget.toNanos() / 2;
+        long first = 0;
+        while (System.nanoTime() - deadline < 0) {
+            boolean timed = System.nanoTime() - timedFrom >= 0;
+            for (int option = 1; option <= 2; option++) {
+                streams = option;
+                long start = System.nanoTime();
+                scanner.scan(new NonceRange(first, first + CALIBRATION_NONCES), 255, () -> false);
+                if (timed) {
+                    best[option] = Math.min(best[option], System.nanoTime() - start);
+                }
+                first = (first + CALIBRATION_NONCES) % (1L << 31);
+            }
+        }
+        double oneStream = CALIBRATION_NONCES * 1e3 / best[1];
+        double twoStreams = CALIBRATION_NONCES * 1e3 / best[2];
+        if (Math.max(oneStream, twoStreams) < COMPILED_AT_LEAST) {
+            // Still interpreted (a busy machine gives the JIT little CPU): the comparison means nothing.
+            streams = 2;
+            return String.format(java.util.Locale.ROOT, "vector engine: %d-bit, 2 streams (the calibration saw "
+                    + "only %.1f and %.1f MH/s, the JIT had not compiled the engine yet; kept the default)",
+                    SPECIES.vectorBitSize(), oneStream, twoStreams);
+        }
+        // One stream only when clearly faster: two are the better choice on every CPU measured so far.
+        streams = oneStream > twoStreams * 1.05 ? 1 : 2;
+        String wider = SPECIES.vectorBitSize() <= preferredBits() ? "" : "; wider than this CPU's "
+                + preferredBits() + "-bit vectors, so emulated and slow";
+        return wider.isEmpty() ? line(best) : line(best) + wider;
+    }
+
+    private static String line(long[] best) {
+        return String.format(java.util.Locale.ROOT, "vector engine: %d-bit, %d %s (calibrated on one thread: "
+                + "1 stream %.1f MH/s, 2 streams %.1f MH/s)", SPECIES.vectorBitSize(), streams,
+                streams == 1 ? "stream" : "streams", CALIBRATION_NONCES * 1e3 / best[1],
+                CALIBRATION_NONCES * 1e3 / best[2]);
+    }
+
+    /** How many vectors are interleaved now. */
+    static int streams() {
+        return streams;
+    }
+
+    /** Interleaves {@code count} vectors (1 or 2) from now on: for tests of each variant. */
+    static void useStreams(int count) {
+        if (count != 1 && count != 2) {
+            throw new IllegalArgumentException("1 or 2 streams, not " + count);
+        }
+        streams = count;
+    }
+
+    /** The widest vector this CPU and JVM compile to, in bits. */
+    public static int preferredBits() {
+        return IntVector.SPECIES_PREFERRED.vectorBitSize();
+    }
+
     /** A scanner for {@code data}: this one, or the digest scanner for a tail that needs two blocks. */
     public static NonceScanner of(byte[] data) {
         int tail = data.length % Sha256.BLOCK_BYTES;
@@ -192,17 +335,32 @@ public final class VectorNonceScanner implements NonceScanner {
             }
             long batchStart = n;
             long batchEnd = Math.min(end, n + STOP_CHECK_INTERVAL);
-            for (; n < batchEnd; n += STEP) {
-                firstHashWords((int) n);
-                IntVector headA = IntVector.fromArray(SPECIES, headsA, 0);
-                IntVector headB = IntVector.fromArray(SPECIES, headsB, 0);
-                VectorMask<Integer> hitA = headA.and(headMask).compare(VectorOperators.EQ, 0);
-                VectorMask<Integer> hitB = headB.and(headMask).compare(VectorOperators.EQ, 0);
-                if (hitA.or(hitB).anyTrue()) {
-                    long hit = firstHit(n, hitA.toLong() | (hitB.toLong() << LANES), end, zeroBits);
-                    if (hit >= 0) {
-                        hashes = done + (hit + 1 - batchStart);
-                        return hit;
+            if (streams == 2) {
+                for (; n < batchEnd; n += 2 * LANES) {
+                    firstHashWords((int) n);
+                    IntVector headA = IntVector.fromArray(SPECIES, headsA, 0);
+                    IntVector headB = IntVector.fromArray(SPECIES, headsB, 0);
+                    VectorMask<Integer> hitA = headA.and(headMask).compare(VectorOperators.EQ, 0);
+                    VectorMask<Integer> hitB = headB.and(headMask).compare(VectorOperators.EQ, 0);
+                    if (hitA.or(hitB).anyTrue()) {
+                        long hit = firstHit(n, hitA.toLong() | (hitB.toLong() << LANES), end, zeroBits);
+                        if (hit >= 0) {
+                            hashes = done + (hit + 1 - batchStart);
+                            return hit;
+                        }
+                    }
+                }
+            } else {
+                for (; n < batchEnd; n += LANES) {
+                    firstHashWordsOneStream((int) n);
+                    VectorMask<Integer> hitA = IntVector.fromArray(SPECIES, headsA, 0).and(headMask)
+                            .compare(VectorOperators.EQ, 0);
+                    if (hitA.anyTrue()) {
+                        long hit = firstHit(n, hitA.toLong(), end, zeroBits);
+                        if (hit >= 0) {
+                            hashes = done + (hit + 1 - batchStart);
+                            return hit;
+                        }
                     }
                 }
             }
@@ -268,6 +426,49 @@ public final class VectorNonceScanner implements NonceScanner {
         rounds(wA, wB);
     }
 
+    /** {@link #firstHashWords} for one vector of nonces, into {@link #headsA}: the engine without interleaving. */
+    private void firstHashWordsOneStream(int base) {
+        IntVector nonce = IntVector.zero(SPECIES).addIndex(1).add(base);
+        int[] w = scheduleA;
+        IntVector wk;
+        if (shift == 0) {
+            wk = nonce;
+        } else {
+            int right = 8 * shift;
+            wk = nonce.lanewise(VectorOperators.LSHR, right).or(wordK);
+            nonce.lanewise(VectorOperators.LSHL, 32 - right).or(wordK1).intoArray(w, (k + 1) * LANES);
+        }
+        wk.intoArray(w, k * LANES);
+        schedule(w);
+        int first = (k + 4) * LANES; // slot(k + 1), written out: see schedule
+        wk.add(aBase).intoArray(aA, first);
+        wk.add(eBase).intoArray(eA, first);
+        roundsOneStream(w);
+    }
+
+    /** {@link #rounds} for one vector. */
+    private void roundsOneStream(int[] w) {
+        for (int t = k + 1; t < Sha256.ROUNDS; t++) {
+            int now = (t + 3) * LANES; // slot(t), written out: see schedule
+            IntVector a = IntVector.fromArray(SPECIES, aA, now);
+            IntVector e = IntVector.fromArray(SPECIES, eA, now);
+            IntVector f = IntVector.fromArray(SPECIES, eA, now - LANES);
+            IntVector g = IntVector.fromArray(SPECIES, eA, now - 2 * LANES);
+            IntVector t1 = IntVector.fromArray(SPECIES, eA, now - 3 * LANES)
+                    .add(e.lanewise(ROR, 6).lanewise(XOR, e.lanewise(ROR, 11)).lanewise(XOR, e.lanewise(ROR, 25)))
+                    .add(g.lanewise(XOR, e.and(f.lanewise(XOR, g))))
+                    .add(IntVector.fromArray(SPECIES, w, t * LANES).add(Sha256.K[t]));
+            IntVector b = IntVector.fromArray(SPECIES, aA, now - LANES);
+            IntVector c = IntVector.fromArray(SPECIES, aA, now - 2 * LANES);
+            IntVector t2 = a.lanewise(ROR, 2).lanewise(XOR, a.lanewise(ROR, 13)).lanewise(XOR, a.lanewise(ROR, 22))
+                    .add(a.and(b).or(c.and(a.or(b))));
+            IntVector.fromArray(SPECIES, aA, now - 3 * LANES).add(t1).intoArray(eA, now + LANES);
+            t1.add(t2).intoArray(aA, now + LANES);
+        }
+        int last = (Sha256.ROUNDS + 3) * LANES; // slot(64): the a after the last round
+        IntVector.fromArray(SPECIES, aA, last).add(h0).intoArray(headsA, 0);
+    }
+
     /**
      * The schedule words that depend on the nonce, for one vector.
      *
@@ -277,15 +478,64 @@ public final class VectorNonceScanner implements NonceScanner {
      * are force-inlined, so code with no calls of its own is safe.
      */
     private void schedule(int[] w) {
-        for (int t : variableWords) {
-            IntVector x2 = IntVector.fromArray(SPECIES, w, (t - 2) * LANES);
-            IntVector x15 = IntVector.fromArray(SPECIES, w, (t - 15) * LANES);
-            IntVector sigma1 = x2.lanewise(ROR, 17).lanewise(XOR, x2.lanewise(ROR, 19))
-                    .lanewise(XOR, x2.lanewise(LSHR, 10));
-            IntVector sigma0 = x15.lanewise(ROR, 7).lanewise(XOR, x15.lanewise(ROR, 18))
-                    .lanewise(XOR, x15.lanewise(LSHR, 3));
-            sigma1.add(IntVector.fromArray(SPECIES, w, (t - 7) * LANES)).add(sigma0)
-                    .add(IntVector.fromArray(SPECIES, w, (t - 16) * LANES)).intoArray(w, t * LANES);
+        int[] words = variableWords;
+        for (int i = 0; i < words.length; i++) {
+            int t = words[i];
+            int c = termConstants[i];
+            // Each case computes and stores its word whole: no vector value leaves a branch, which C2 would
+            // have to merge (and, in JDK 17, might box).
+            switch (termShapes[i]) {
+                case TERMS_ALL -> {
+                    IntVector x2 = IntVector.fromArray(SPECIES, w, (t - 2) * LANES);
+                    IntVector x15 = IntVector.fromArray(SPECIES, w, (t - 15) * LANES);
+                    IntVector sigma1 = x2.lanewise(ROR, 17).lanewise(XOR, x2.lanewise(ROR, 19))
+                            .lanewise(XOR, x2.lanewise(LSHR, 10));
+                    IntVector sigma0 = x15.lanewise(ROR, 7).lanewise(XOR, x15.lanewise(ROR, 18))
+                            .lanewise(XOR, x15.lanewise(LSHR, 3));
+                    sigma1.add(IntVector.fromArray(SPECIES, w, (t - 7) * LANES)).add(sigma0)
+                            .add(IntVector.fromArray(SPECIES, w, (t - 16) * LANES)).intoArray(w, t * LANES);
+                }
+                case TERM_S1 -> {
+                    IntVector x2 = IntVector.fromArray(SPECIES, w, (t - 2) * LANES);
+                    x2.lanewise(ROR, 17).lanewise(XOR, x2.lanewise(ROR, 19)).lanewise(XOR, x2.lanewise(LSHR, 10))
+                            .add(c).intoArray(w, t * LANES);
+                }
+                case TERMS_S1_W7 -> {
+                    IntVector x2 = IntVector.fromArray(SPECIES, w, (t - 2) * LANES);
+                    x2.lanewise(ROR, 17).lanewise(XOR, x2.lanewise(ROR, 19)).lanewise(XOR, x2.lanewise(LSHR, 10))
+                            .add(IntVector.fromArray(SPECIES, w, (t - 7) * LANES)).add(c).intoArray(w, t * LANES);
+                }
+                case TERMS_S1_W7_S0 -> {
+                    IntVector x2 = IntVector.fromArray(SPECIES, w, (t - 2) * LANES);
+                    IntVector x15 = IntVector.fromArray(SPECIES, w, (t - 15) * LANES);
+                    IntVector sigma1 = x2.lanewise(ROR, 17).lanewise(XOR, x2.lanewise(ROR, 19))
+                            .lanewise(XOR, x2.lanewise(LSHR, 10));
+                    IntVector sigma0 = x15.lanewise(ROR, 7).lanewise(XOR, x15.lanewise(ROR, 18))
+                            .lanewise(XOR, x15.lanewise(LSHR, 3));
+                    sigma1.add(IntVector.fromArray(SPECIES, w, (t - 7) * LANES)).add(sigma0).add(c)
+                            .intoArray(w, t * LANES);
+                }
+                case TERMS_S1_W7_W16 -> {
+                    IntVector x2 = IntVector.fromArray(SPECIES, w, (t - 2) * LANES);
+                    x2.lanewise(ROR, 17).lanewise(XOR, x2.lanewise(ROR, 19)).lanewise(XOR, x2.lanewise(LSHR, 10))
+                            .add(IntVector.fromArray(SPECIES, w, (t - 7) * LANES))
+                            .add(IntVector.fromArray(SPECIES, w, (t - 16) * LANES)).add(c).intoArray(w, t * LANES);
+                }
+                case TERM_W7 -> IntVector.fromArray(SPECIES, w, (t - 7) * LANES).add(c).intoArray(w, t * LANES);
+                case TERM_W16 -> IntVector.fromArray(SPECIES, w, (t - 16) * LANES).add(c).intoArray(w, t * LANES);
+                default -> {
+                    // Another layout (a data length that is not a multiple of 64): the whole formula, which is
+                    // right for any word, since the constant words are in the schedule too.
+                    IntVector x2 = IntVector.fromArray(SPECIES, w, (t - 2) * LANES);
+                    IntVector x15 = IntVector.fromArray(SPECIES, w, (t - 15) * LANES);
+                    IntVector sigma1 = x2.lanewise(ROR, 17).lanewise(XOR, x2.lanewise(ROR, 19))
+                            .lanewise(XOR, x2.lanewise(LSHR, 10));
+                    IntVector sigma0 = x15.lanewise(ROR, 7).lanewise(XOR, x15.lanewise(ROR, 18))
+                            .lanewise(XOR, x15.lanewise(LSHR, 3));
+                    sigma1.add(IntVector.fromArray(SPECIES, w, (t - 7) * LANES)).add(sigma0)
+                            .add(IntVector.fromArray(SPECIES, w, (t - 16) * LANES)).intoArray(w, t * LANES);
+                }
+            }
         }
     }
 

@@ -114,6 +114,37 @@ class VectorNonceScannerTest {
                 .isInstanceOf(oneBlock ? VectorNonceScanner.class : DigestNonceScanner.class);
     }
 
+    /** Both interleavings the calibration may pick give the reference's answers, for every layout. */
+    @ParameterizedTest(name = "{0} stream(s), {1} data bytes")
+    @CsvSource({"1, 1024", "1, 1001", "1, 20", "1, 0", "2, 1024", "2, 1001", "2, 20", "2, 0"})
+    void eachInterleavingFindsTheSameHitsAsTheDigestEngine(int streams, int length) {
+        int before = VectorNonceScanner.streams();
+        VectorNonceScanner.useStreams(streams);
+        try {
+            List<Long> hits = assertSameHitsAsDigest(data(length), new NonceRange(777, 777 + 60_001), 8);
+            assertThat(hits).hasSizeBetween(150, 350);
+        } finally {
+            VectorNonceScanner.useStreams(before);
+        }
+    }
+
+    @Test
+    void theCalibrationPicksAnInterleavingAndSaysWhatItMeasured() {
+        int before = VectorNonceScanner.streams();
+        try {
+            String line = VectorNonceScanner.calibrate(java.time.Duration.ofMillis(100));
+            // either what it measured, or, on a machine too busy for the JIT to have compiled the engine, why it
+            // kept the default
+            assertThat(line).matches("vector engine: \\d+-bit, [12] streams? \\((calibrated on one thread: 1 stream "
+                    + "[0-9.]+ MH/s, 2 streams [0-9.]+ MH/s|the calibration saw only [0-9.]+ and [0-9.]+ MH/s, the JIT "
+                    + "had not compiled the engine yet; kept the default)\\).*");
+            assertThat(line).contains(VectorNonceScanner.streams() + (VectorNonceScanner.streams() == 1 ? " stream "
+                    : " streams "));
+        } finally {
+            VectorNonceScanner.useStreams(before);
+        }
+    }
+
     @ParameterizedTest(name = "[{0}, {1})")
     @CsvSource({
         "0, 1", "7, 40", "5, 37", "31, 64", "100, 100", "4294967259, 4294967296", "4294967295, 4294967296",
