@@ -192,6 +192,24 @@ class HttpApiTest {
     }
 
     @Test
+    void aNamesConnectionsAreOneRowAndEqualRatesGoInNameOrder() throws Exception {
+        try (TestMiner zed1 = new TestMiner(pool.port()); TestMiner amy = new TestMiner(pool.port());
+             TestMiner zed2 = new TestMiner(pool.port()); TestMiner bo = new TestMiner(pool.port())) {
+            zed1.getWork("zed");
+            amy.getWork("amy");
+            zed2.getWork("zed");
+            bo.getWork("bo");
+            assertThat(pool.awaitSnapshot(s -> s.connections().stream().filter(c -> c.name() != null).count() == 4,
+                    WAIT)).isNotNull();
+            String miners = get("/api/miners").body();
+            assertThat(field(miners, "total")).isEqualTo("3");
+            assertThat(miners.indexOf("\"amy\"")).isLessThan(miners.indexOf("\"bo\""));
+            assertThat(miners.indexOf("\"bo\"")).isLessThan(miners.indexOf("\"zed\""));
+            assertThat(miners.substring(miners.indexOf("\"zed\""))).contains("\"connections\":2");
+        }
+    }
+
+    @Test
     void badRequestsGetJsonErrorsThatSayWhatIsWrong() throws Exception {
         HttpResponse<String> r = get("/api/blocks/99");
         assertThat(r.statusCode()).isEqualTo(404);

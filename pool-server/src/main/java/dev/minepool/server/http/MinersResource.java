@@ -5,10 +5,9 @@ import dev.minepool.server.ledger.Ledger;
 import dev.minepool.server.status.PoolSnapshot;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -79,46 +78,46 @@ final class MinersResource implements Exchanges.Resource {
         }
     }
 
-    /** Adds up each name's connections; one mutable tally per name, so 10,000 connections make 10,000 rows. */
+    /**
+     * Adds up each name's connections: sorted by name, a name's connections are neighbours, so one pass groups
+     * them with no map; then a stable sort by rate keeps equal rates (every new miner's 0) in name order, which on
+     * an idle or new pool is already the final order and costs one linear pass.
+     */
     private static List<Row> build(PoolSnapshot s) {
-        final class Tally {
-            final String name;
-            int connections;
-            double rate1m;
-            double rate5m;
-            long slotsDone;
-            long blocksWon;
-            long lastSeenMillis;
-
-            Tally(String name) {
-                this.name = name;
-            }
-        }
-        Map<String, Tally> byName = new HashMap<>(s.connections().size() * 2);
+        List<PoolSnapshot.ConnectionView> named = new ArrayList<>(s.connections().size());
         for (PoolSnapshot.ConnectionView c : s.connections()) {
-            if (c.name() == null) {
-                continue;
+            if (c.name() != null) {
+                named.add(c);
             }
-            Tally t = byName.computeIfAbsent(c.name(), Tally::new);
-            t.connections++;
-            t.rate1m += c.hashRate().m1();
-            t.rate5m += c.hashRate().m5();
-            t.slotsDone += c.slotsSearched();
-            t.blocksWon += c.blocksWon();
-            t.lastSeenMillis = Math.max(t.lastSeenMillis, c.lastSeenMillis());
         }
-        Row[] rows = new Row[byName.size()];
-        int i = 0;
-        for (Tally t : byName.values()) {
-            rows[i++] = new Row(t.name, t.connections, t.rate1m, t.rate5m, t.slotsDone, t.blocksWon, t.lastSeenMillis);
+        named.sort(BY_NAME);
+        List<Row> rows = new ArrayList<>(named.size());
+        for (int i = 0; i < named.size(); ) {
+            PoolSnapshot.ConnectionView first = named.get(i);
+            int connections = 0;
+            double rate1m = 0;
+            double rate5m = 0;
+            long slotsDone = 0;
+            long blocksWon = 0;
+            long lastSeenMillis = 0;
+            for (; i < named.size() && named.get(i).name().equals(first.name()); i++) {
+                PoolSnapshot.ConnectionView c = named.get(i);
+                connections++;
+                rate1m += c.hashRate().m1();
+                rate5m += c.hashRate().m5();
+                slotsDone += c.slotsSearched();
+                blocksWon += c.blocksWon();
+                lastSeenMillis = Math.max(lastSeenMillis, c.lastSeenMillis());
+            }
+            rows.add(new Row(first.name(), connections, rate1m, rate5m, slotsDone, blocksWon, lastSeenMillis));
         }
-        Arrays.sort(rows, FASTEST_FIRST);
-        return Collections.unmodifiableList(Arrays.asList(rows));
+        rows.sort(FASTEST_FIRST); // List.sort is stable: ties stay in name order
+        return Collections.unmodifiableList(rows);
     }
 
-    /** Fastest first; equal rates (every new miner's 0) by name, so that pages are stable. */
-    private static final Comparator<Row> FASTEST_FIRST = (a, b) -> {
-        int byRate = Double.compare(b.rate1m(), a.rate1m());
-        return byRate != 0 ? byRate : a.name().compareTo(b.name());
-    };
+    private static final Comparator<PoolSnapshot.ConnectionView> BY_NAME =
+            Comparator.comparing(PoolSnapshot.ConnectionView::name);
+
+    /** Fastest first; a stable sort of rows in name order leaves equal rates by name, so pages are stable. */
+    private static final Comparator<Row> FASTEST_FIRST = (a, b) -> Double.compare(b.rate1m(), a.rate1m());
 }

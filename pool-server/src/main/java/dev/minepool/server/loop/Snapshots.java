@@ -21,13 +21,21 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The loop's counters, and the immutable {@link PoolSnapshot}s built from them and the rules: published at most
- * every {@value #PUBLISH_EVERY_MILLIS} ms while anything changes, at once on every block, and once more at the
- * end; the summary line is logged from them too. Event-loop thread only.
+ * The loop's counters, and the immutable {@link PoolSnapshot}s built from them and the rules: published while
+ * anything changes at most every {@value #PUBLISH_EVERY_MILLIS} ms or 0.1 ms per open connection, whichever is
+ * longer (1 s at 10,000), at once on every block, and once more at the end; the summary line is logged from them
+ * too. Event-loop thread only.
  */
 final class Snapshots {
     static final long PUBLISH_EVERY_MILLIS = 250;
     private static final long PUBLISH_EVERY = Duration.ofMillis(PUBLISH_EVERY_MILLIS).toNanos();
+    /**
+     * Beyond {@value #PUBLISH_EVERY_MILLIS} ms, this much more time between snapshots per open connection: a
+     * snapshot walks every connection on the loop's thread and makes garbage in proportion, and readers then walk
+     * it again, so at 10,000 connections they come once a second rather than four times (a block still publishes
+     * one at once).
+     */
+    private static final long PUBLISH_EVERY_PER_CONNECTION = Duration.ofNanos(100_000).toNanos();
 
     long accepted;
     long refusedFull;
@@ -120,7 +128,7 @@ final class Snapshots {
             nextSummary = now + summaryEvery;
             return true;
         }
-        if (dirty && now - lastPublish >= PUBLISH_EVERY) {
+        if (dirty && now - lastPublish >= publishEvery()) {
             publish(now, false);
         }
         return false;
@@ -128,7 +136,11 @@ final class Snapshots {
 
     /** When {@link #tick} has something to do next (System.nanoTime). */
     long nextDue() {
-        return dirty ? Math.min(nextSummary, lastPublish + PUBLISH_EVERY) : nextSummary;
+        return dirty ? Math.min(nextSummary, lastPublish + publishEvery()) : nextSummary;
+    }
+
+    private long publishEvery() {
+        return Math.max(PUBLISH_EVERY, selector.keys().size() * PUBLISH_EVERY_PER_CONNECTION);
     }
 
     private PoolSnapshot publish(long now, boolean stopped) {

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * The pool's state as the event loop last published it: immutable (records and unmodifiable lists), so any
- * thread reads it without a lock and without slowing the loop. Published at most every 250 ms while anything
- * changes, on every block, and once more when the pool stops. The HTTP API reads this; so do the summary line and
+ * thread reads it without a lock and without slowing the loop. Published while anything changes at most every
+ * 250 ms or 0.1 ms per open connection, whichever is longer (1 s at 10,000), on every block, and once more when the pool stops. The HTTP API reads this; so do the summary line and
  * {@code PoolServer.awaitBlocks}.
  *
  * @param sequence         1 for the first snapshot, then one more each time
