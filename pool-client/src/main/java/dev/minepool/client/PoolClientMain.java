@@ -2,6 +2,7 @@ package dev.minepool.client;
 
 import dev.minepool.client.engine.EngineChoice;
 import dev.minepool.client.swarm.SwarmCommand;
+import dev.minepool.client.swarm.WriteFloor;
 import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.Protocol;
 import java.io.BufferedReader;
@@ -117,6 +118,9 @@ public final class PoolClientMain {
             BooleanSupplier vectorModule) {
         if (args.length > 0 && args[0].equals("swarm")) {
             return SwarmCommand.run(args, 1, out, err); // a load generator with its own options and exit codes
+        }
+        if (args.length > 0 && args[0].equals("floor")) {
+            return WriteFloor.run(args, 1, out, err); // the write-syscall floor under a pool's fan-out
         }
         try {
             if (args.length > 0 && args[0].equals("bench")) {
@@ -383,6 +387,7 @@ public final class PoolClientMain {
                                  per second (use a pool at a difficulty no slot reaches, e.g. --bits 40)
 
                 swarm: a load generator, thousands of miners on one thread (minepool client swarm --help).
+                floor: the write-syscall floor under a pool's fan-out on this machine (minepool client floor --help).
                 """.formatted(Protocol.DEFAULT_PORT, MinerConfig.DEFAULT_RETRIES,
                 MinerConfig.DEFAULT_RETRY_PAUSE.toSeconds(), processors, NAME_FILE,
                 MinerConfig.DEFAULT_CONNECT_TIMEOUT.toSeconds(), MinerConfig.DEFAULT_RESPONSE_TIMEOUT.toSeconds(),
