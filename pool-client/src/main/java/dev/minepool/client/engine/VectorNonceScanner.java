@@ -73,11 +73,47 @@ public final class VectorNonceScanner implements NonceScanner {
     static final VectorSpecies<Integer> SPECIES = species(Integer.getInteger(EngineChoice.VECTOR_BITS_PROPERTY, 0));
     private static final int LANES = SPECIES.length();
     /**
-     * How many vectors of nonces are hashed side by side: 2 lets one vector's instructions fill the other's
-     * latencies, 1 needs half the memory traffic. Which is faster depends on the CPU, so {@link #calibrate} measures
-     * both and keeps the faster; 2 until then. {@link #STOP_CHECK_INTERVAL} is a multiple of both steps.
+     * The ways of hashing the vectors of nonces that {@link #calibrate} chooses from. {@link #STOP_CHECK_INTERVAL}
+     * is a multiple of each one's step.
      */
-    private static volatile int streams = 2;
+    enum Kernel {
+        /** One vector at a time, the working variables in arrays, one round per loop iteration. */
+        ONE_STREAM("1 stream", "one-stream"),
+        /**
+         * Two vectors side by side, working variables in arrays: one vector's instructions fill the other's
+         * latencies, among them the store-to-load forwarding of every a and e through memory.
+         */
+        TWO_STREAMS("2 streams", "two-streams"),
+        /**
+         * One vector, the working variables in registers for {@link #BLOCK_ROUNDS} rounds at a time: no store
+         * and reload per round, Maj in three operations, and W + K of the constant words added once per job. Meant
+         * for AVX2, whose 16 registers hold one vector's state but not two, and whose rotates cost three
+         * instructions each, so that every instruction saved counts.
+         */
+        REGISTERS("registers", "registers");
+
+        final String label;
+        /** The value of {@link #KERNEL_PROPERTY} that picks it. */
+        final String id;
+
+        Kernel(String label, String id) {
+            this.label = label;
+            this.id = id;
+        }
+    }
+
+    /** The kernel in use: {@link Kernel#TWO_STREAMS} until {@link #calibrate} has measured them all. */
+    private static volatile Kernel kernel = Kernel.TWO_STREAMS;
+    /** Rounds per iteration of {@link Kernel#REGISTERS}: 7, because 63 rounds (1 to 63) is 9 of them. */
+    static final int BLOCK_ROUNDS = 7;
+    /** K[t] in every lane of word t: the constant added to W[t] of the words that depend on the nonce. */
+    private static final int[] K_LANES = new int[Sha256.ROUNDS * LANES];
+
+    static {
+        for (int t = 0; t < Sha256.ROUNDS; t++) {
+            java.util.Arrays.fill(K_LANES, t * LANES, (t + 1) * LANES, Sha256.K[t]);
+        }
+    }
     /**
      * Whether the schedule leaves out the terms that do not depend on the nonce; {@code
      * -Dminepool.vector.specialise=false} computes every term, as the engine did before, so that a bench can set
@@ -129,6 +165,18 @@ public final class VectorNonceScanner implements NonceScanner {
     /** The schedule of each of the two vectors, LANES ints per word; constant words filled in once. */
     private final int[] scheduleA = new int[Sha256.ROUNDS * LANES];
     private final int[] scheduleB = new int[Sha256.ROUNDS * LANES];
+    /**
+     * {@code W[t] + K[t]} for {@link Kernel#REGISTERS}, LANES ints per word: the words that do not depend on the
+     * nonce filled in once, the others after each schedule.
+     */
+    private final int[] wkA = new int[Sha256.ROUNDS * LANES];
+    /**
+     * The working variables a..h at the start of round k+1 for {@link Kernel#REGISTERS}: b, c, d, f, g, h are
+     * constants of the job, written once; a and e are written per vector of nonces.
+     */
+    private final int[] roundOne = new int[8 * LANES];
+    /** The working variables a..h between two blocks of {@link Kernel#REGISTERS}. */
+    private final int[] registers = new int[8 * LANES];
     /**
      * Where {@link #firstHashWords} leaves its results. That method is too big for the JIT to inline, and a
      * vector returned from a call that is not inlined is boxed: one allocation per step.
@@ -186,6 +234,7 @@ public final class VectorNonceScanner implements NonceScanner {
                 for (int lane = 0; lane < LANES; lane++) {
                     scheduleA[t * LANES + lane] = constant[t];
                     scheduleB[t * LANES + lane] = constant[t];
+                    wkA[t * LANES + lane] = constant[t] + Sha256.K[t];
                 }
             }
         }
@@ -204,6 +253,8 @@ public final class VectorNonceScanner implements NonceScanner {
                 aB[at] = v[back];
                 eA[at] = v[4 + back];
                 eB[at] = v[4 + back];
+                roundOne[back * LANES + lane] = v[back];
+                roundOne[(4 + back) * LANES + lane] = v[4 + back];
             }
         }
     }
@@ -223,8 +274,11 @@ public final class VectorNonceScanner implements NonceScanner {
 
     /** How long the start-up calibration runs. */
     private static final java.time.Duration CALIBRATION = java.time.Duration.ofMillis(1500);
-    /** The system property that fixes the number of interleaved vectors (1 or 2) and skips the calibration. */
-    public static final String STREAMS_PROPERTY = "minepool.vector.streams";
+    /**
+     * The system property that fixes the kernel ({@code one-stream}, {@code two-streams} or {@code registers}, see
+     * {@link Kernel}) and skips the calibration.
+     */
+    public static final String KERNEL_PROPERTY = "minepool.vector.kernel";
     /**
      * Nonces per timed turn of the calibration: well under a millisecond once compiled, so that the turns before
      * the JIT has compiled the loop (a hundred times slower) do not eat the whole budget.
@@ -234,26 +288,31 @@ public final class VectorNonceScanner implements NonceScanner {
     private static final double COMPILED_AT_LEAST = 1.0;
 
     /**
-     * Measures one and two interleaved vectors on this CPU for about {@code budget}, on one thread and a synthetic
-     * job, and keeps the faster for every scanner made from now on; returns a line that says what was measured.
-     * Each variant is timed in turns, and the best time of each counts: the first turns run before the JIT has
-     * compiled the loop, and a turn the scheduler interrupted is only slower, never faster.
-     * The species is not calibrated: it is a constant of this class (see {@link #SPECIES}), set by
-     * {@code --vector-bits}.
+     * Measures every {@link Kernel} on this CPU for about {@code budget}, on one thread and a synthetic job, and
+     * keeps the fastest for every scanner made from now on; returns a line that says what was measured. Each
+     * kernel is timed in turns, and the best time of each counts: the first turns run before the JIT has compiled
+     * the loop, and a turn the scheduler interrupted is only slower, never faster. The species is not calibrated:
+     * it is a constant of this class (see {@link #SPECIES}), set by {@code --vector-bits}.
      */
     public static String calibrate(java.time.Duration budget) {
-        Integer forced = Integer.getInteger(STREAMS_PROPERTY);
-        if (forced != null && (forced == 1 || forced == 2)) {
-            streams = forced;
-            return "vector engine: " + SPECIES.vectorBitSize() + "-bit, " + forced + (forced == 1 ? " stream" : " streams")
-                    + " (set by -D" + STREAMS_PROPERTY + ")";
+        String forced = System.getProperty(KERNEL_PROPERTY);
+        if (forced != null) {
+            for (Kernel option : Kernel.values()) {
+                if (option.id.equals(forced)) {
+                    kernel = option;
+                    return "vector engine: " + SPECIES.vectorBitSize() + "-bit, " + option.label + " (set by -D"
+                            + KERNEL_PROPERTY + ")";
+                }
+            }
         }
         byte[] data = new byte[1024];
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) (i * 31 + 7);
         }
         VectorNonceScanner scanner = new VectorNonceScanner(data, 0);
-        long[] best = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
+        Kernel[] options = Kernel.values();
+        long[] best = new long[options.length];
+        java.util.Arrays.fill(best, Long.MAX_VALUE);
         long now = System.nanoTime();
         long deadline = now + budget.toNanos();
         // The first half only warms up: timing code the JIT has not compiled yet would compare the interpreter.
@@ -261,50 +320,50 @@ public final class VectorNonceScanner implements NonceScanner {
         long first = 0;
         while (System.nanoTime() - deadline < 0) {
             boolean timed = System.nanoTime() - timedFrom >= 0;
-            for (int option = 1; option <= 2; option++) {
-                streams = option;
+            for (Kernel option : options) {
+                kernel = option;
                 long start = System.nanoTime();
                 scanner.scan(new NonceRange(first, first + CALIBRATION_NONCES), 255, () -> false);
                 if (timed) {
-                    best[option] = Math.min(best[option], System.nanoTime() - start);
+                    best[option.ordinal()] = Math.min(best[option.ordinal()], System.nanoTime() - start);
                 }
                 first = (first + CALIBRATION_NONCES) % (1L << 31);
             }
         }
-        double oneStream = CALIBRATION_NONCES * 1e3 / best[1];
-        double twoStreams = CALIBRATION_NONCES * 1e3 / best[2];
-        if (Math.max(oneStream, twoStreams) < COMPILED_AT_LEAST) {
-            // Still interpreted (a busy machine gives the JIT little CPU): the comparison means nothing.
-            streams = 2;
-            return String.format(java.util.Locale.ROOT, "vector engine: %d-bit, 2 streams (the calibration saw "
-                    + "only %.1f and %.1f MH/s, the JIT had not compiled the engine yet; kept the default)",
-                    SPECIES.vectorBitSize(), oneStream, twoStreams);
+        double[] rates = new double[options.length];
+        Kernel fastest = Kernel.TWO_STREAMS;
+        for (Kernel option : options) {
+            rates[option.ordinal()] = CALIBRATION_NONCES * 1e3 / best[option.ordinal()];
+            if (rates[option.ordinal()] > rates[fastest.ordinal()]) {
+                fastest = option;
+            }
         }
-        // One stream only when clearly faster: two are the better choice on every CPU measured so far.
-        streams = oneStream > twoStreams * 1.05 ? 1 : 2;
+        StringBuilder measured = new StringBuilder();
+        for (Kernel option : options) {
+            measured.append(measured.length() == 0 ? "" : ", ").append(option.label).append(String.format(
+                    java.util.Locale.ROOT, " %.1f MH/s", rates[option.ordinal()]));
+        }
+        if (rates[fastest.ordinal()] < COMPILED_AT_LEAST) {
+            // Still interpreted (a busy machine gives the JIT little CPU): the comparison means nothing.
+            kernel = Kernel.TWO_STREAMS;
+            return "vector engine: " + SPECIES.vectorBitSize() + "-bit, " + kernel.label + " (the calibration saw only "
+                    + measured + ", the JIT had not compiled the engine yet; kept the default)";
+        }
+        kernel = fastest;
         String wider = SPECIES.vectorBitSize() <= preferredBits() ? "" : "; wider than this CPU's "
                 + preferredBits() + "-bit vectors, so emulated and slow";
-        return wider.isEmpty() ? line(best) : line(best) + wider;
+        return "vector engine: " + SPECIES.vectorBitSize() + "-bit, " + kernel.label + " (calibrated on one thread: "
+                + measured + ")" + wider;
     }
 
-    private static String line(long[] best) {
-        return String.format(java.util.Locale.ROOT, "vector engine: %d-bit, %d %s (calibrated on one thread: "
-                + "1 stream %.1f MH/s, 2 streams %.1f MH/s)", SPECIES.vectorBitSize(), streams,
-                streams == 1 ? "stream" : "streams", CALIBRATION_NONCES * 1e3 / best[1],
-                CALIBRATION_NONCES * 1e3 / best[2]);
+    /** The kernel in use now. */
+    static Kernel kernel() {
+        return kernel;
     }
 
-    /** How many vectors are interleaved now. */
-    static int streams() {
-        return streams;
-    }
-
-    /** Interleaves {@code count} vectors (1 or 2) from now on: for tests of each variant. */
-    static void useStreams(int count) {
-        if (count != 1 && count != 2) {
-            throw new IllegalArgumentException("1 or 2 streams, not " + count);
-        }
-        streams = count;
+    /** Uses {@code choice} from now on: for tests of each kernel. */
+    static void useKernel(Kernel choice) {
+        kernel = java.util.Objects.requireNonNull(choice);
     }
 
     /** The widest vector this CPU and JVM compile to, in bits. */
@@ -335,7 +394,8 @@ public final class VectorNonceScanner implements NonceScanner {
             }
             long batchStart = n;
             long batchEnd = Math.min(end, n + STOP_CHECK_INTERVAL);
-            if (streams == 2) {
+            Kernel now = kernel;
+            if (now == Kernel.TWO_STREAMS) {
                 for (; n < batchEnd; n += 2 * LANES) {
                     firstHashWords((int) n);
                     IntVector headA = IntVector.fromArray(SPECIES, headsA, 0);
@@ -351,8 +411,13 @@ public final class VectorNonceScanner implements NonceScanner {
                     }
                 }
             } else {
+                boolean inRegisters = now == Kernel.REGISTERS;
                 for (; n < batchEnd; n += LANES) {
-                    firstHashWordsOneStream((int) n);
+                    if (inRegisters) {
+                        firstHashWordsInRegisters((int) n);
+                    } else {
+                        firstHashWordsOneStream((int) n);
+                    }
                     VectorMask<Integer> hitA = IntVector.fromArray(SPECIES, headsA, 0).and(headMask)
                             .compare(VectorOperators.EQ, 0);
                     if (hitA.anyTrue()) {
@@ -444,6 +509,167 @@ public final class VectorNonceScanner implements NonceScanner {
         wk.add(aBase).intoArray(aA, first);
         wk.add(eBase).intoArray(eA, first);
         roundsOneStream(w);
+    }
+
+    /** {@link #firstHashWords} for one vector of nonces, into {@link #headsA}, by {@link Kernel#REGISTERS}. */
+    private void firstHashWordsInRegisters(int base) {
+        IntVector nonce = IntVector.zero(SPECIES).addIndex(1).add(base);
+        int[] w = scheduleA;
+        int[] wk = wkA;
+        IntVector wordAtK;
+        if (shift == 0) {
+            wordAtK = nonce;
+        } else {
+            int right = 8 * shift;
+            wordAtK = nonce.lanewise(VectorOperators.LSHR, right).or(wordK);
+            IntVector next = nonce.lanewise(VectorOperators.LSHL, 32 - right).or(wordK1);
+            next.intoArray(w, (k + 1) * LANES);
+            next.add(Sha256.K[k + 1]).intoArray(wk, (k + 1) * LANES);
+        }
+        wordAtK.intoArray(w, k * LANES);
+        schedule(w);
+        int[] words = variableWords;
+        for (int i = 0; i < words.length; i++) {
+            int at = words[i] * LANES;
+            IntVector.fromArray(SPECIES, w, at).add(IntVector.fromArray(SPECIES, K_LANES, at)).intoArray(wk, at);
+        }
+        int[] from = roundOne;
+        wordAtK.add(aBase).intoArray(from, 0);
+        wordAtK.add(eBase).intoArray(from, 4 * LANES);
+        int[] state = registers;
+        // Rounds k+1..63: at least 51 of them, so the first block always runs.
+        block(from, state, wk, k + 1);
+        int t = k + 1 + BLOCK_ROUNDS;
+        for (; t + BLOCK_ROUNDS <= Sha256.ROUNDS; t += BLOCK_ROUNDS) {
+            block(state, state, wk, t);
+        }
+        for (; t < Sha256.ROUNDS; t++) {
+            round(state, wk, t);
+        }
+        IntVector.fromArray(SPECIES, state, 0).add(h0).intoArray(headsA, 0);
+    }
+
+    /**
+     * Rounds t..t+6 of one vector, the working variables in registers: a..h read from {@code from} ({@code
+     * LANES} ints each, in that order) and written to {@code to}; W[t] + K[t] read from {@code wk}. Written out,
+     * 7 copies of one round (made by a script): a loop would carry vectors from one iteration to the next,
+     * which C2 (JDK 17) boxes. Round r makes a<i>r</i> and e<i>r</i>; the b, c, d of a round are the a of the
+     * three before, f, g, h likewise. {@code Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c))}, and the {@code b ^ c}
+     * of a round is the {@code a ^ b} (x<i>r</i>) of the one before: three operations instead of four.
+     */
+    private static void block(int[] from, int[] to, int[] wk, int t) {
+        IntVector a = IntVector.fromArray(SPECIES, from, 0);
+        IntVector b = IntVector.fromArray(SPECIES, from, LANES);
+        IntVector c = IntVector.fromArray(SPECIES, from, 2 * LANES);
+        IntVector d = IntVector.fromArray(SPECIES, from, 3 * LANES);
+        IntVector e = IntVector.fromArray(SPECIES, from, 4 * LANES);
+        IntVector f = IntVector.fromArray(SPECIES, from, 5 * LANES);
+        IntVector g = IntVector.fromArray(SPECIES, from, 6 * LANES);
+        IntVector h = IntVector.fromArray(SPECIES, from, 7 * LANES);
+        IntVector bc = b.lanewise(XOR, c);
+        IntVector t1;
+        IntVector t2;
+        // round t + 0
+        t1 = h.add(IntVector.fromArray(SPECIES, wk, t * LANES))
+                .add(g.lanewise(XOR, e.and(f.lanewise(XOR, g))))
+                .add(e.lanewise(ROR, 6).lanewise(XOR, e.lanewise(ROR, 11)).lanewise(XOR, e.lanewise(ROR, 25)));
+        IntVector x0 = a.lanewise(XOR, b);
+        t2 = a.lanewise(ROR, 2).lanewise(XOR, a.lanewise(ROR, 13)).lanewise(XOR, a.lanewise(ROR, 22))
+                .add(b.lanewise(XOR, x0.and(bc)));
+        IntVector e1 = d.add(t1);
+        IntVector a1 = t1.add(t2);
+        // round t + 1
+        t1 = g.add(IntVector.fromArray(SPECIES, wk, (t + 1) * LANES))
+                .add(f.lanewise(XOR, e1.and(e.lanewise(XOR, f))))
+                .add(e1.lanewise(ROR, 6).lanewise(XOR, e1.lanewise(ROR, 11)).lanewise(XOR, e1.lanewise(ROR, 25)));
+        IntVector x1 = a1.lanewise(XOR, a);
+        t2 = a1.lanewise(ROR, 2).lanewise(XOR, a1.lanewise(ROR, 13)).lanewise(XOR, a1.lanewise(ROR, 22))
+                .add(a.lanewise(XOR, x1.and(x0)));
+        IntVector e2 = c.add(t1);
+        IntVector a2 = t1.add(t2);
+        // round t + 2
+        t1 = f.add(IntVector.fromArray(SPECIES, wk, (t + 2) * LANES))
+                .add(e.lanewise(XOR, e2.and(e1.lanewise(XOR, e))))
+                .add(e2.lanewise(ROR, 6).lanewise(XOR, e2.lanewise(ROR, 11)).lanewise(XOR, e2.lanewise(ROR, 25)));
+        IntVector x2 = a2.lanewise(XOR, a1);
+        t2 = a2.lanewise(ROR, 2).lanewise(XOR, a2.lanewise(ROR, 13)).lanewise(XOR, a2.lanewise(ROR, 22))
+                .add(a1.lanewise(XOR, x2.and(x1)));
+        IntVector e3 = b.add(t1);
+        IntVector a3 = t1.add(t2);
+        // round t + 3
+        t1 = e.add(IntVector.fromArray(SPECIES, wk, (t + 3) * LANES))
+                .add(e1.lanewise(XOR, e3.and(e2.lanewise(XOR, e1))))
+                .add(e3.lanewise(ROR, 6).lanewise(XOR, e3.lanewise(ROR, 11)).lanewise(XOR, e3.lanewise(ROR, 25)));
+        IntVector x3 = a3.lanewise(XOR, a2);
+        t2 = a3.lanewise(ROR, 2).lanewise(XOR, a3.lanewise(ROR, 13)).lanewise(XOR, a3.lanewise(ROR, 22))
+                .add(a2.lanewise(XOR, x3.and(x2)));
+        IntVector e4 = a.add(t1);
+        IntVector a4 = t1.add(t2);
+        // round t + 4
+        t1 = e1.add(IntVector.fromArray(SPECIES, wk, (t + 4) * LANES))
+                .add(e2.lanewise(XOR, e4.and(e3.lanewise(XOR, e2))))
+                .add(e4.lanewise(ROR, 6).lanewise(XOR, e4.lanewise(ROR, 11)).lanewise(XOR, e4.lanewise(ROR, 25)));
+        IntVector x4 = a4.lanewise(XOR, a3);
+        t2 = a4.lanewise(ROR, 2).lanewise(XOR, a4.lanewise(ROR, 13)).lanewise(XOR, a4.lanewise(ROR, 22))
+                .add(a3.lanewise(XOR, x4.and(x3)));
+        IntVector e5 = a1.add(t1);
+        IntVector a5 = t1.add(t2);
+        // round t + 5
+        t1 = e2.add(IntVector.fromArray(SPECIES, wk, (t + 5) * LANES))
+                .add(e3.lanewise(XOR, e5.and(e4.lanewise(XOR, e3))))
+                .add(e5.lanewise(ROR, 6).lanewise(XOR, e5.lanewise(ROR, 11)).lanewise(XOR, e5.lanewise(ROR, 25)));
+        IntVector x5 = a5.lanewise(XOR, a4);
+        t2 = a5.lanewise(ROR, 2).lanewise(XOR, a5.lanewise(ROR, 13)).lanewise(XOR, a5.lanewise(ROR, 22))
+                .add(a4.lanewise(XOR, x5.and(x4)));
+        IntVector e6 = a2.add(t1);
+        IntVector a6 = t1.add(t2);
+        // round t + 6
+        t1 = e3.add(IntVector.fromArray(SPECIES, wk, (t + 6) * LANES))
+                .add(e4.lanewise(XOR, e6.and(e5.lanewise(XOR, e4))))
+                .add(e6.lanewise(ROR, 6).lanewise(XOR, e6.lanewise(ROR, 11)).lanewise(XOR, e6.lanewise(ROR, 25)));
+        IntVector x6 = a6.lanewise(XOR, a5);
+        t2 = a6.lanewise(ROR, 2).lanewise(XOR, a6.lanewise(ROR, 13)).lanewise(XOR, a6.lanewise(ROR, 22))
+                .add(a5.lanewise(XOR, x6.and(x5)));
+        IntVector e7 = a3.add(t1);
+        IntVector a7 = t1.add(t2);
+        a7.intoArray(to, 0);
+        a6.intoArray(to, LANES);
+        a5.intoArray(to, 2 * LANES);
+        a4.intoArray(to, 3 * LANES);
+        e7.intoArray(to, 4 * LANES);
+        e6.intoArray(to, 5 * LANES);
+        e5.intoArray(to, 6 * LANES);
+        e4.intoArray(to, 7 * LANES);
+    }
+
+
+    /**
+     * One round in {@code state} (a..h, LANES ints each), for the rounds after the last whole {@link #block}: when
+     * k+1..63 is not a multiple of {@link #BLOCK_ROUNDS} rounds, which happens only for data lengths that are not
+     * a multiple of 64.
+     */
+    private static void round(int[] state, int[] wk, int t) {
+        IntVector a = IntVector.fromArray(SPECIES, state, 0);
+        IntVector b = IntVector.fromArray(SPECIES, state, LANES);
+        IntVector c = IntVector.fromArray(SPECIES, state, 2 * LANES);
+        IntVector d = IntVector.fromArray(SPECIES, state, 3 * LANES);
+        IntVector e = IntVector.fromArray(SPECIES, state, 4 * LANES);
+        IntVector f = IntVector.fromArray(SPECIES, state, 5 * LANES);
+        IntVector g = IntVector.fromArray(SPECIES, state, 6 * LANES);
+        IntVector h = IntVector.fromArray(SPECIES, state, 7 * LANES);
+        IntVector t1 = h.add(IntVector.fromArray(SPECIES, wk, t * LANES))
+                .add(g.lanewise(XOR, e.and(f.lanewise(XOR, g))))
+                .add(e.lanewise(ROR, 6).lanewise(XOR, e.lanewise(ROR, 11)).lanewise(XOR, e.lanewise(ROR, 25)));
+        IntVector t2 = a.lanewise(ROR, 2).lanewise(XOR, a.lanewise(ROR, 13)).lanewise(XOR, a.lanewise(ROR, 22))
+                .add(a.and(b).or(c.and(a.or(b))));
+        t1.add(t2).intoArray(state, 0);
+        a.intoArray(state, LANES);
+        b.intoArray(state, 2 * LANES);
+        c.intoArray(state, 3 * LANES);
+        d.add(t1).intoArray(state, 4 * LANES);
+        e.intoArray(state, 5 * LANES);
+        f.intoArray(state, 6 * LANES);
+        g.intoArray(state, 7 * LANES);
     }
 
     /** {@link #rounds} for one vector. */
