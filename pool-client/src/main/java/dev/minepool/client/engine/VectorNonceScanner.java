@@ -90,12 +90,7 @@ public final class VectorNonceScanner implements NonceScanner {
          * for AVX2, whose 16 registers hold one vector's state but not two, and whose rotates cost three
          * instructions each, so that every instruction saved counts.
          */
-        REGISTERS("registers", "registers"),
-        /**
-         * Two vectors side by side, each as in {@link #REGISTERS}: twice the independent work to fill latencies,
-         * but more live vectors than AVX2's 16 registers hold, so C2 spills some.
-         */
-        TWO_IN_REGISTERS("2 in registers", "two-in-registers");
+        REGISTERS("registers", "registers");
 
         final String label;
         /** The value of {@link #KERNEL_PROPERTY} that picks it. */
@@ -175,16 +170,13 @@ public final class VectorNonceScanner implements NonceScanner {
      * nonce filled in once, the others after each schedule.
      */
     private final int[] wkA = new int[Sha256.ROUNDS * LANES];
-    private final int[] wkB = new int[Sha256.ROUNDS * LANES];
     /**
      * The working variables a..h at the start of round k+1 for {@link Kernel#REGISTERS}: b, c, d, f, g, h are
      * constants of the job, written once; a and e are written per vector of nonces.
      */
     private final int[] roundOne = new int[8 * LANES];
-    private final int[] roundOneB = new int[8 * LANES];
     /** The working variables a..h between two blocks of {@link Kernel#REGISTERS}. */
     private final int[] registers = new int[8 * LANES];
-    private final int[] registersB = new int[8 * LANES];
     /**
      * Where {@link #firstHashWords} leaves its results. That method is too big for the JIT to inline, and a
      * vector returned from a call that is not inlined is boxed: one allocation per step.
@@ -243,7 +235,6 @@ public final class VectorNonceScanner implements NonceScanner {
                     scheduleA[t * LANES + lane] = constant[t];
                     scheduleB[t * LANES + lane] = constant[t];
                     wkA[t * LANES + lane] = constant[t] + Sha256.K[t];
-                    wkB[t * LANES + lane] = constant[t] + Sha256.K[t];
                 }
             }
         }
@@ -264,8 +255,6 @@ public final class VectorNonceScanner implements NonceScanner {
                 eB[at] = v[4 + back];
                 roundOne[back * LANES + lane] = v[back];
                 roundOne[(4 + back) * LANES + lane] = v[4 + back];
-                roundOneB[back * LANES + lane] = v[back];
-                roundOneB[(4 + back) * LANES + lane] = v[4 + back];
             }
         }
     }
@@ -406,14 +395,9 @@ public final class VectorNonceScanner implements NonceScanner {
             long batchStart = n;
             long batchEnd = Math.min(end, n + STOP_CHECK_INTERVAL);
             Kernel now = kernel;
-            if (now == Kernel.TWO_STREAMS || now == Kernel.TWO_IN_REGISTERS) {
-                boolean inRegisters = now == Kernel.TWO_IN_REGISTERS;
+            if (now == Kernel.TWO_STREAMS) {
                 for (; n < batchEnd; n += 2 * LANES) {
-                    if (inRegisters) {
-                        firstHashWordsTwoInRegisters((int) n);
-                    } else {
-                        firstHashWords((int) n);
-                    }
+                    firstHashWords((int) n);
                     IntVector headA = IntVector.fromArray(SPECIES, headsA, 0);
                     IntVector headB = IntVector.fromArray(SPECIES, headsB, 0);
                     VectorMask<Integer> hitA = headA.and(headMask).compare(VectorOperators.EQ, 0);
@@ -497,8 +481,7 @@ public final class VectorNonceScanner implements NonceScanner {
         kA.intoArray(wA, k * LANES);
         kB.intoArray(wB, k * LANES);
 
-        schedule(wA);
-        schedule(wB);
+        schedule(wA, wB);
         int first = (k + 4) * LANES; // slot(k + 1), written out: see schedule
         kA.add(aBase).intoArray(aA, first);
         kB.add(aBase).intoArray(aB, first);
@@ -542,33 +525,7 @@ public final class VectorNonceScanner implements NonceScanner {
         IntVector.fromArray(SPECIES, state, 0).add(h0).intoArray(heads, 0);
     }
 
-    /**
-     * {@link #firstHashWords} by {@link Kernel#TWO_IN_REGISTERS}: the schedules of both vectors one after the
-     * other, then their rounds side by side.
-     */
-    private void firstHashWordsTwoInRegisters(int base) {
-        int[] fromA = roundOne;
-        int[] fromB = roundOneB;
-        prepareInRegisters(base, scheduleA, wkA, fromA);
-        prepareInRegisters(base + LANES, scheduleB, wkB, fromB);
-        int[] stateA = registers;
-        int[] stateB = registersB;
-        int[] wkA = this.wkA;
-        int[] wkB = this.wkB;
-        block2(fromA, stateA, wkA, fromB, stateB, wkB, k + 1);
-        int t = k + 1 + BLOCK_ROUNDS;
-        for (; t + BLOCK_ROUNDS <= Sha256.ROUNDS; t += BLOCK_ROUNDS) {
-            block2(stateA, stateA, wkA, stateB, stateB, wkB, t);
-        }
-        for (; t < Sha256.ROUNDS; t++) {
-            round(stateA, wkA, t);
-            round(stateB, wkB, t);
-        }
-        IntVector.fromArray(SPECIES, stateA, 0).add(h0).intoArray(headsA, 0);
-        IntVector.fromArray(SPECIES, stateB, 0).add(h0).intoArray(headsB, 0);
-    }
-
-    /** The schedule, W + K and the a and e of round k+1 of one vector, for the register kernels. */
+    /** The schedule, W + K and the a and e of round k+1 of one vector, for {@link Kernel#REGISTERS}. */
     private void prepareInRegisters(int base, int[] w, int[] wk, int[] from) {
         IntVector nonce = IntVector.zero(SPECIES).addIndex(1).add(base);
         IntVector wordAtK;
@@ -583,13 +540,18 @@ public final class VectorNonceScanner implements NonceScanner {
         }
         wordAtK.intoArray(w, k * LANES);
         schedule(w);
+        plusK(w, wk);
+        wordAtK.add(aBase).intoArray(from, 0);
+        wordAtK.add(eBase).intoArray(from, 4 * LANES);
+    }
+
+    /** W + K into {@code wk} for the schedule words 16..63 that depend on the nonce. */
+    private void plusK(int[] w, int[] wk) {
         int[] words = variableWords;
         for (int i = 0; i < words.length; i++) {
             int at = words[i] * LANES;
             IntVector.fromArray(SPECIES, w, at).add(IntVector.fromArray(SPECIES, K_LANES, at)).intoArray(wk, at);
         }
-        wordAtK.add(aBase).intoArray(from, 0);
-        wordAtK.add(eBase).intoArray(from, 4 * LANES);
     }
 
     /**
@@ -685,168 +647,6 @@ public final class VectorNonceScanner implements NonceScanner {
         e4.intoArray(to, 7 * LANES);
     }
 
-
-    /**
-     * {@link #block} for two vectors side by side, round by round: A's state read from {@code fromA}, written
-     * to {@code toA}, its W + K read from {@code wkA}; B's likewise. Made by the same script.
-     */
-    private static void block2(int[] fromA, int[] toA, int[] wkA, int[] fromB, int[] toB, int[] wkB, int t) {
-        IntVector aA = IntVector.fromArray(SPECIES, fromA, 0);
-        IntVector bA = IntVector.fromArray(SPECIES, fromA, LANES);
-        IntVector cA = IntVector.fromArray(SPECIES, fromA, 2 * LANES);
-        IntVector dA = IntVector.fromArray(SPECIES, fromA, 3 * LANES);
-        IntVector eA = IntVector.fromArray(SPECIES, fromA, 4 * LANES);
-        IntVector fA = IntVector.fromArray(SPECIES, fromA, 5 * LANES);
-        IntVector gA = IntVector.fromArray(SPECIES, fromA, 6 * LANES);
-        IntVector hA = IntVector.fromArray(SPECIES, fromA, 7 * LANES);
-        IntVector bcA = bA.lanewise(XOR, cA);
-        IntVector aB = IntVector.fromArray(SPECIES, fromB, 0);
-        IntVector bB = IntVector.fromArray(SPECIES, fromB, LANES);
-        IntVector cB = IntVector.fromArray(SPECIES, fromB, 2 * LANES);
-        IntVector dB = IntVector.fromArray(SPECIES, fromB, 3 * LANES);
-        IntVector eB = IntVector.fromArray(SPECIES, fromB, 4 * LANES);
-        IntVector fB = IntVector.fromArray(SPECIES, fromB, 5 * LANES);
-        IntVector gB = IntVector.fromArray(SPECIES, fromB, 6 * LANES);
-        IntVector hB = IntVector.fromArray(SPECIES, fromB, 7 * LANES);
-        IntVector bcB = bB.lanewise(XOR, cB);
-        IntVector t1;
-        IntVector t2;
-        // round t + 0
-        t1 = hA.add(IntVector.fromArray(SPECIES, wkA, t * LANES))
-                .add(gA.lanewise(XOR, eA.and(fA.lanewise(XOR, gA))))
-                .add(eA.lanewise(ROR, 6).lanewise(XOR, eA.lanewise(ROR, 11)).lanewise(XOR, eA.lanewise(ROR, 25)));
-        IntVector x0A = aA.lanewise(XOR, bA);
-        t2 = aA.lanewise(ROR, 2).lanewise(XOR, aA.lanewise(ROR, 13)).lanewise(XOR, aA.lanewise(ROR, 22))
-                .add(bA.lanewise(XOR, x0A.and(bcA)));
-        IntVector e1A = dA.add(t1);
-        IntVector a1A = t1.add(t2);
-        t1 = hB.add(IntVector.fromArray(SPECIES, wkB, t * LANES))
-                .add(gB.lanewise(XOR, eB.and(fB.lanewise(XOR, gB))))
-                .add(eB.lanewise(ROR, 6).lanewise(XOR, eB.lanewise(ROR, 11)).lanewise(XOR, eB.lanewise(ROR, 25)));
-        IntVector x0B = aB.lanewise(XOR, bB);
-        t2 = aB.lanewise(ROR, 2).lanewise(XOR, aB.lanewise(ROR, 13)).lanewise(XOR, aB.lanewise(ROR, 22))
-                .add(bB.lanewise(XOR, x0B.and(bcB)));
-        IntVector e1B = dB.add(t1);
-        IntVector a1B = t1.add(t2);
-        // round t + 1
-        t1 = gA.add(IntVector.fromArray(SPECIES, wkA, (t + 1) * LANES))
-                .add(fA.lanewise(XOR, e1A.and(eA.lanewise(XOR, fA))))
-                .add(e1A.lanewise(ROR, 6).lanewise(XOR, e1A.lanewise(ROR, 11)).lanewise(XOR, e1A.lanewise(ROR, 25)));
-        IntVector x1A = a1A.lanewise(XOR, aA);
-        t2 = a1A.lanewise(ROR, 2).lanewise(XOR, a1A.lanewise(ROR, 13)).lanewise(XOR, a1A.lanewise(ROR, 22))
-                .add(aA.lanewise(XOR, x1A.and(x0A)));
-        IntVector e2A = cA.add(t1);
-        IntVector a2A = t1.add(t2);
-        t1 = gB.add(IntVector.fromArray(SPECIES, wkB, (t + 1) * LANES))
-                .add(fB.lanewise(XOR, e1B.and(eB.lanewise(XOR, fB))))
-                .add(e1B.lanewise(ROR, 6).lanewise(XOR, e1B.lanewise(ROR, 11)).lanewise(XOR, e1B.lanewise(ROR, 25)));
-        IntVector x1B = a1B.lanewise(XOR, aB);
-        t2 = a1B.lanewise(ROR, 2).lanewise(XOR, a1B.lanewise(ROR, 13)).lanewise(XOR, a1B.lanewise(ROR, 22))
-                .add(aB.lanewise(XOR, x1B.and(x0B)));
-        IntVector e2B = cB.add(t1);
-        IntVector a2B = t1.add(t2);
-        // round t + 2
-        t1 = fA.add(IntVector.fromArray(SPECIES, wkA, (t + 2) * LANES))
-                .add(eA.lanewise(XOR, e2A.and(e1A.lanewise(XOR, eA))))
-                .add(e2A.lanewise(ROR, 6).lanewise(XOR, e2A.lanewise(ROR, 11)).lanewise(XOR, e2A.lanewise(ROR, 25)));
-        IntVector x2A = a2A.lanewise(XOR, a1A);
-        t2 = a2A.lanewise(ROR, 2).lanewise(XOR, a2A.lanewise(ROR, 13)).lanewise(XOR, a2A.lanewise(ROR, 22))
-                .add(a1A.lanewise(XOR, x2A.and(x1A)));
-        IntVector e3A = bA.add(t1);
-        IntVector a3A = t1.add(t2);
-        t1 = fB.add(IntVector.fromArray(SPECIES, wkB, (t + 2) * LANES))
-                .add(eB.lanewise(XOR, e2B.and(e1B.lanewise(XOR, eB))))
-                .add(e2B.lanewise(ROR, 6).lanewise(XOR, e2B.lanewise(ROR, 11)).lanewise(XOR, e2B.lanewise(ROR, 25)));
-        IntVector x2B = a2B.lanewise(XOR, a1B);
-        t2 = a2B.lanewise(ROR, 2).lanewise(XOR, a2B.lanewise(ROR, 13)).lanewise(XOR, a2B.lanewise(ROR, 22))
-                .add(a1B.lanewise(XOR, x2B.and(x1B)));
-        IntVector e3B = bB.add(t1);
-        IntVector a3B = t1.add(t2);
-        // round t + 3
-        t1 = eA.add(IntVector.fromArray(SPECIES, wkA, (t + 3) * LANES))
-                .add(e1A.lanewise(XOR, e3A.and(e2A.lanewise(XOR, e1A))))
-                .add(e3A.lanewise(ROR, 6).lanewise(XOR, e3A.lanewise(ROR, 11)).lanewise(XOR, e3A.lanewise(ROR, 25)));
-        IntVector x3A = a3A.lanewise(XOR, a2A);
-        t2 = a3A.lanewise(ROR, 2).lanewise(XOR, a3A.lanewise(ROR, 13)).lanewise(XOR, a3A.lanewise(ROR, 22))
-                .add(a2A.lanewise(XOR, x3A.and(x2A)));
-        IntVector e4A = aA.add(t1);
-        IntVector a4A = t1.add(t2);
-        t1 = eB.add(IntVector.fromArray(SPECIES, wkB, (t + 3) * LANES))
-                .add(e1B.lanewise(XOR, e3B.and(e2B.lanewise(XOR, e1B))))
-                .add(e3B.lanewise(ROR, 6).lanewise(XOR, e3B.lanewise(ROR, 11)).lanewise(XOR, e3B.lanewise(ROR, 25)));
-        IntVector x3B = a3B.lanewise(XOR, a2B);
-        t2 = a3B.lanewise(ROR, 2).lanewise(XOR, a3B.lanewise(ROR, 13)).lanewise(XOR, a3B.lanewise(ROR, 22))
-                .add(a2B.lanewise(XOR, x3B.and(x2B)));
-        IntVector e4B = aB.add(t1);
-        IntVector a4B = t1.add(t2);
-        // round t + 4
-        t1 = e1A.add(IntVector.fromArray(SPECIES, wkA, (t + 4) * LANES))
-                .add(e2A.lanewise(XOR, e4A.and(e3A.lanewise(XOR, e2A))))
-                .add(e4A.lanewise(ROR, 6).lanewise(XOR, e4A.lanewise(ROR, 11)).lanewise(XOR, e4A.lanewise(ROR, 25)));
-        IntVector x4A = a4A.lanewise(XOR, a3A);
-        t2 = a4A.lanewise(ROR, 2).lanewise(XOR, a4A.lanewise(ROR, 13)).lanewise(XOR, a4A.lanewise(ROR, 22))
-                .add(a3A.lanewise(XOR, x4A.and(x3A)));
-        IntVector e5A = a1A.add(t1);
-        IntVector a5A = t1.add(t2);
-        t1 = e1B.add(IntVector.fromArray(SPECIES, wkB, (t + 4) * LANES))
-                .add(e2B.lanewise(XOR, e4B.and(e3B.lanewise(XOR, e2B))))
-                .add(e4B.lanewise(ROR, 6).lanewise(XOR, e4B.lanewise(ROR, 11)).lanewise(XOR, e4B.lanewise(ROR, 25)));
-        IntVector x4B = a4B.lanewise(XOR, a3B);
-        t2 = a4B.lanewise(ROR, 2).lanewise(XOR, a4B.lanewise(ROR, 13)).lanewise(XOR, a4B.lanewise(ROR, 22))
-                .add(a3B.lanewise(XOR, x4B.and(x3B)));
-        IntVector e5B = a1B.add(t1);
-        IntVector a5B = t1.add(t2);
-        // round t + 5
-        t1 = e2A.add(IntVector.fromArray(SPECIES, wkA, (t + 5) * LANES))
-                .add(e3A.lanewise(XOR, e5A.and(e4A.lanewise(XOR, e3A))))
-                .add(e5A.lanewise(ROR, 6).lanewise(XOR, e5A.lanewise(ROR, 11)).lanewise(XOR, e5A.lanewise(ROR, 25)));
-        IntVector x5A = a5A.lanewise(XOR, a4A);
-        t2 = a5A.lanewise(ROR, 2).lanewise(XOR, a5A.lanewise(ROR, 13)).lanewise(XOR, a5A.lanewise(ROR, 22))
-                .add(a4A.lanewise(XOR, x5A.and(x4A)));
-        IntVector e6A = a2A.add(t1);
-        IntVector a6A = t1.add(t2);
-        t1 = e2B.add(IntVector.fromArray(SPECIES, wkB, (t + 5) * LANES))
-                .add(e3B.lanewise(XOR, e5B.and(e4B.lanewise(XOR, e3B))))
-                .add(e5B.lanewise(ROR, 6).lanewise(XOR, e5B.lanewise(ROR, 11)).lanewise(XOR, e5B.lanewise(ROR, 25)));
-        IntVector x5B = a5B.lanewise(XOR, a4B);
-        t2 = a5B.lanewise(ROR, 2).lanewise(XOR, a5B.lanewise(ROR, 13)).lanewise(XOR, a5B.lanewise(ROR, 22))
-                .add(a4B.lanewise(XOR, x5B.and(x4B)));
-        IntVector e6B = a2B.add(t1);
-        IntVector a6B = t1.add(t2);
-        // round t + 6
-        t1 = e3A.add(IntVector.fromArray(SPECIES, wkA, (t + 6) * LANES))
-                .add(e4A.lanewise(XOR, e6A.and(e5A.lanewise(XOR, e4A))))
-                .add(e6A.lanewise(ROR, 6).lanewise(XOR, e6A.lanewise(ROR, 11)).lanewise(XOR, e6A.lanewise(ROR, 25)));
-        IntVector x6A = a6A.lanewise(XOR, a5A);
-        t2 = a6A.lanewise(ROR, 2).lanewise(XOR, a6A.lanewise(ROR, 13)).lanewise(XOR, a6A.lanewise(ROR, 22))
-                .add(a5A.lanewise(XOR, x6A.and(x5A)));
-        IntVector e7A = a3A.add(t1);
-        IntVector a7A = t1.add(t2);
-        t1 = e3B.add(IntVector.fromArray(SPECIES, wkB, (t + 6) * LANES))
-                .add(e4B.lanewise(XOR, e6B.and(e5B.lanewise(XOR, e4B))))
-                .add(e6B.lanewise(ROR, 6).lanewise(XOR, e6B.lanewise(ROR, 11)).lanewise(XOR, e6B.lanewise(ROR, 25)));
-        IntVector x6B = a6B.lanewise(XOR, a5B);
-        t2 = a6B.lanewise(ROR, 2).lanewise(XOR, a6B.lanewise(ROR, 13)).lanewise(XOR, a6B.lanewise(ROR, 22))
-                .add(a5B.lanewise(XOR, x6B.and(x5B)));
-        IntVector e7B = a3B.add(t1);
-        IntVector a7B = t1.add(t2);
-        a7A.intoArray(toA, 0);
-        a6A.intoArray(toA, LANES);
-        a5A.intoArray(toA, 2 * LANES);
-        a4A.intoArray(toA, 3 * LANES);
-        e7A.intoArray(toA, 4 * LANES);
-        e6A.intoArray(toA, 5 * LANES);
-        e5A.intoArray(toA, 6 * LANES);
-        e4A.intoArray(toA, 7 * LANES);
-        a7B.intoArray(toB, 0);
-        a6B.intoArray(toB, LANES);
-        a5B.intoArray(toB, 2 * LANES);
-        a4B.intoArray(toB, 3 * LANES);
-        e7B.intoArray(toB, 4 * LANES);
-        e6B.intoArray(toB, 5 * LANES);
-        e5B.intoArray(toB, 6 * LANES);
-        e4B.intoArray(toB, 7 * LANES);
-    }
 
 
     /**
@@ -972,13 +772,184 @@ public final class VectorNonceScanner implements NonceScanner {
     }
 
     /**
+     * {@link #schedule} for two vectors at once, word by word: the words of one vector depend on each other
+     * through memory (W[t] on W[t-2], stored two words before), so the other vector's words fill that latency,
+     * and one switch serves both.
+     */
+    private void schedule(int[] wA, int[] wB) {
+        int[] words = variableWords;
+        for (int i = 0; i < words.length; i++) {
+            int t = words[i];
+            int c = termConstants[i];
+            // Each case computes and stores its word whole: no vector value leaves a branch, which C2 would
+            // have to merge (and, in JDK 17, might box).
+            switch (termShapes[i]) {
+                case TERMS_ALL -> {
+                    IntVector x2A = IntVector.fromArray(SPECIES, wA, (t - 2) * LANES);
+                    IntVector x15A = IntVector.fromArray(SPECIES, wA, (t - 15) * LANES);
+                    IntVector sigma1A = x2A.lanewise(ROR, 17).lanewise(XOR, x2A.lanewise(ROR, 19))
+                            .lanewise(XOR, x2A.lanewise(LSHR, 10));
+                    IntVector sigma0A = x15A.lanewise(ROR, 7).lanewise(XOR, x15A.lanewise(ROR, 18))
+                            .lanewise(XOR, x15A.lanewise(LSHR, 3));
+                    sigma1A.add(IntVector.fromArray(SPECIES, wA, (t - 7) * LANES)).add(sigma0A)
+                            .add(IntVector.fromArray(SPECIES, wA, (t - 16) * LANES)).intoArray(wA, t * LANES);
+                    IntVector x2B = IntVector.fromArray(SPECIES, wB, (t - 2) * LANES);
+                    IntVector x15B = IntVector.fromArray(SPECIES, wB, (t - 15) * LANES);
+                    IntVector sigma1B = x2B.lanewise(ROR, 17).lanewise(XOR, x2B.lanewise(ROR, 19))
+                            .lanewise(XOR, x2B.lanewise(LSHR, 10));
+                    IntVector sigma0B = x15B.lanewise(ROR, 7).lanewise(XOR, x15B.lanewise(ROR, 18))
+                            .lanewise(XOR, x15B.lanewise(LSHR, 3));
+                    sigma1B.add(IntVector.fromArray(SPECIES, wB, (t - 7) * LANES)).add(sigma0B)
+                            .add(IntVector.fromArray(SPECIES, wB, (t - 16) * LANES)).intoArray(wB, t * LANES);
+                }
+                case TERM_S1 -> {
+                    IntVector x2A = IntVector.fromArray(SPECIES, wA, (t - 2) * LANES);
+                    x2A.lanewise(ROR, 17).lanewise(XOR, x2A.lanewise(ROR, 19)).lanewise(XOR, x2A.lanewise(LSHR, 10))
+                            .add(c).intoArray(wA, t * LANES);
+                    IntVector x2B = IntVector.fromArray(SPECIES, wB, (t - 2) * LANES);
+                    x2B.lanewise(ROR, 17).lanewise(XOR, x2B.lanewise(ROR, 19)).lanewise(XOR, x2B.lanewise(LSHR, 10))
+                            .add(c).intoArray(wB, t * LANES);
+                }
+                case TERMS_S1_W7 -> {
+                    IntVector x2A = IntVector.fromArray(SPECIES, wA, (t - 2) * LANES);
+                    x2A.lanewise(ROR, 17).lanewise(XOR, x2A.lanewise(ROR, 19)).lanewise(XOR, x2A.lanewise(LSHR, 10))
+                            .add(IntVector.fromArray(SPECIES, wA, (t - 7) * LANES)).add(c).intoArray(wA, t * LANES);
+                    IntVector x2B = IntVector.fromArray(SPECIES, wB, (t - 2) * LANES);
+                    x2B.lanewise(ROR, 17).lanewise(XOR, x2B.lanewise(ROR, 19)).lanewise(XOR, x2B.lanewise(LSHR, 10))
+                            .add(IntVector.fromArray(SPECIES, wB, (t - 7) * LANES)).add(c).intoArray(wB, t * LANES);
+                }
+                case TERMS_S1_W7_S0 -> {
+                    IntVector x2A = IntVector.fromArray(SPECIES, wA, (t - 2) * LANES);
+                    IntVector x15A = IntVector.fromArray(SPECIES, wA, (t - 15) * LANES);
+                    IntVector sigma1A = x2A.lanewise(ROR, 17).lanewise(XOR, x2A.lanewise(ROR, 19))
+                            .lanewise(XOR, x2A.lanewise(LSHR, 10));
+                    IntVector sigma0A = x15A.lanewise(ROR, 7).lanewise(XOR, x15A.lanewise(ROR, 18))
+                            .lanewise(XOR, x15A.lanewise(LSHR, 3));
+                    sigma1A.add(IntVector.fromArray(SPECIES, wA, (t - 7) * LANES)).add(sigma0A).add(c)
+                            .intoArray(wA, t * LANES);
+                    IntVector x2B = IntVector.fromArray(SPECIES, wB, (t - 2) * LANES);
+                    IntVector x15B = IntVector.fromArray(SPECIES, wB, (t - 15) * LANES);
+                    IntVector sigma1B = x2B.lanewise(ROR, 17).lanewise(XOR, x2B.lanewise(ROR, 19))
+                            .lanewise(XOR, x2B.lanewise(LSHR, 10));
+                    IntVector sigma0B = x15B.lanewise(ROR, 7).lanewise(XOR, x15B.lanewise(ROR, 18))
+                            .lanewise(XOR, x15B.lanewise(LSHR, 3));
+                    sigma1B.add(IntVector.fromArray(SPECIES, wB, (t - 7) * LANES)).add(sigma0B).add(c)
+                            .intoArray(wB, t * LANES);
+                }
+                case TERMS_S1_W7_W16 -> {
+                    IntVector x2A = IntVector.fromArray(SPECIES, wA, (t - 2) * LANES);
+                    x2A.lanewise(ROR, 17).lanewise(XOR, x2A.lanewise(ROR, 19)).lanewise(XOR, x2A.lanewise(LSHR, 10))
+                            .add(IntVector.fromArray(SPECIES, wA, (t - 7) * LANES))
+                            .add(IntVector.fromArray(SPECIES, wA, (t - 16) * LANES)).add(c).intoArray(wA, t * LANES);
+                    IntVector x2B = IntVector.fromArray(SPECIES, wB, (t - 2) * LANES);
+                    x2B.lanewise(ROR, 17).lanewise(XOR, x2B.lanewise(ROR, 19)).lanewise(XOR, x2B.lanewise(LSHR, 10))
+                            .add(IntVector.fromArray(SPECIES, wB, (t - 7) * LANES))
+                            .add(IntVector.fromArray(SPECIES, wB, (t - 16) * LANES)).add(c).intoArray(wB, t * LANES);
+                }
+                case TERM_W7 -> {
+                    IntVector.fromArray(SPECIES, wA, (t - 7) * LANES).add(c).intoArray(wA, t * LANES);
+                    IntVector.fromArray(SPECIES, wB, (t - 7) * LANES).add(c).intoArray(wB, t * LANES);
+                }
+                case TERM_W16 -> {
+                    IntVector.fromArray(SPECIES, wA, (t - 16) * LANES).add(c).intoArray(wA, t * LANES);
+                    IntVector.fromArray(SPECIES, wB, (t - 16) * LANES).add(c).intoArray(wB, t * LANES);
+                }
+                default -> {
+                    // Another layout (a data length that is not a multiple of 64): the whole formula, which is
+                    // right for any word, since the constant words are in the schedule too.
+                    IntVector x2A = IntVector.fromArray(SPECIES, wA, (t - 2) * LANES);
+                    IntVector x15A = IntVector.fromArray(SPECIES, wA, (t - 15) * LANES);
+                    IntVector sigma1A = x2A.lanewise(ROR, 17).lanewise(XOR, x2A.lanewise(ROR, 19))
+                            .lanewise(XOR, x2A.lanewise(LSHR, 10));
+                    IntVector sigma0A = x15A.lanewise(ROR, 7).lanewise(XOR, x15A.lanewise(ROR, 18))
+                            .lanewise(XOR, x15A.lanewise(LSHR, 3));
+                    sigma1A.add(IntVector.fromArray(SPECIES, wA, (t - 7) * LANES)).add(sigma0A)
+                            .add(IntVector.fromArray(SPECIES, wA, (t - 16) * LANES)).intoArray(wA, t * LANES);
+                    IntVector x2B = IntVector.fromArray(SPECIES, wB, (t - 2) * LANES);
+                    IntVector x15B = IntVector.fromArray(SPECIES, wB, (t - 15) * LANES);
+                    IntVector sigma1B = x2B.lanewise(ROR, 17).lanewise(XOR, x2B.lanewise(ROR, 19))
+                            .lanewise(XOR, x2B.lanewise(LSHR, 10));
+                    IntVector sigma0B = x15B.lanewise(ROR, 7).lanewise(XOR, x15B.lanewise(ROR, 18))
+                            .lanewise(XOR, x15B.lanewise(LSHR, 3));
+                    sigma1B.add(IntVector.fromArray(SPECIES, wB, (t - 7) * LANES)).add(sigma0B)
+                            .add(IntVector.fromArray(SPECIES, wB, (t - 16) * LANES)).intoArray(wB, t * LANES);
+                }
+            }
+        }
+    }
+
+    /**
      * Rounds k+1..63 for both vectors, interleaved so that one vector's instructions fill the other's
      * latencies; the first hash words go to {@link #headsA} and {@link #headsB}.
      */
     private void rounds(int[] wA, int[] wB) {
-        for (int t = k + 1; t < Sha256.ROUNDS; t++) {
+        // Two rounds per iteration: the second takes the first's a and e from registers rather than through a
+        // store and a reload, which is on the critical path; Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)), where the
+        // second round's b ^ c is the first's a ^ b. Then the last round alone when k+1..63 is an odd count.
+        int t = k + 1;
+        for (; t + 1 < Sha256.ROUNDS; t += 2) {
             int now = (t + 3) * LANES; // slot(t), written out: see schedule
-            int kt = Sha256.K[t];
+            IntVector k0 = IntVector.fromArray(SPECIES, K_LANES, t * LANES);
+            IntVector k1 = IntVector.fromArray(SPECIES, K_LANES, (t + 1) * LANES);
+            // vector A, round t
+            IntVector a0 = IntVector.fromArray(SPECIES, aA, now);
+            IntVector b0 = IntVector.fromArray(SPECIES, aA, now - LANES);
+            IntVector e0 = IntVector.fromArray(SPECIES, eA, now);
+            IntVector f0 = IntVector.fromArray(SPECIES, eA, now - LANES);
+            IntVector g0 = IntVector.fromArray(SPECIES, eA, now - 2 * LANES);
+            IntVector p0 = IntVector.fromArray(SPECIES, eA, now - 3 * LANES)
+                    .add(IntVector.fromArray(SPECIES, wA, t * LANES).add(k0))
+                    .add(g0.lanewise(XOR, e0.and(f0.lanewise(XOR, g0))))
+                    .add(e0.lanewise(ROR, 6).lanewise(XOR, e0.lanewise(ROR, 11)).lanewise(XOR, e0.lanewise(ROR, 25)));
+            IntVector x0 = a0.lanewise(XOR, b0);
+            IntVector q0 = a0.lanewise(ROR, 2).lanewise(XOR, a0.lanewise(ROR, 13)).lanewise(XOR, a0.lanewise(ROR, 22))
+                    .add(b0.lanewise(XOR, x0.and(b0.lanewise(XOR, IntVector.fromArray(SPECIES, aA, now - 2 * LANES)))));
+            IntVector e01 = IntVector.fromArray(SPECIES, aA, now - 3 * LANES).add(p0);
+            IntVector a01 = p0.add(q0);
+            e01.intoArray(eA, now + LANES);
+            a01.intoArray(aA, now + LANES);
+            // vector B, round t
+            IntVector a1 = IntVector.fromArray(SPECIES, aB, now);
+            IntVector b1 = IntVector.fromArray(SPECIES, aB, now - LANES);
+            IntVector e1 = IntVector.fromArray(SPECIES, eB, now);
+            IntVector f1 = IntVector.fromArray(SPECIES, eB, now - LANES);
+            IntVector g1 = IntVector.fromArray(SPECIES, eB, now - 2 * LANES);
+            IntVector p1 = IntVector.fromArray(SPECIES, eB, now - 3 * LANES)
+                    .add(IntVector.fromArray(SPECIES, wB, t * LANES).add(k0))
+                    .add(g1.lanewise(XOR, e1.and(f1.lanewise(XOR, g1))))
+                    .add(e1.lanewise(ROR, 6).lanewise(XOR, e1.lanewise(ROR, 11)).lanewise(XOR, e1.lanewise(ROR, 25)));
+            IntVector x1 = a1.lanewise(XOR, b1);
+            IntVector q1 = a1.lanewise(ROR, 2).lanewise(XOR, a1.lanewise(ROR, 13)).lanewise(XOR, a1.lanewise(ROR, 22))
+                    .add(b1.lanewise(XOR, x1.and(b1.lanewise(XOR, IntVector.fromArray(SPECIES, aB, now - 2 * LANES)))));
+            IntVector e11 = IntVector.fromArray(SPECIES, aB, now - 3 * LANES).add(p1);
+            IntVector a11 = p1.add(q1);
+            e11.intoArray(eB, now + LANES);
+            a11.intoArray(aB, now + LANES);
+            // vector A, round t + 1, on the a and e just made
+            IntVector r0 = g0.add(IntVector.fromArray(SPECIES, wA, (t + 1) * LANES).add(k1))
+                    .add(f0.lanewise(XOR, e01.and(e0.lanewise(XOR, f0))))
+                    .add(e01.lanewise(ROR, 6).lanewise(XOR, e01.lanewise(ROR, 11))
+                            .lanewise(XOR, e01.lanewise(ROR, 25)));
+            IntVector s0 = a01.lanewise(ROR, 2).lanewise(XOR, a01.lanewise(ROR, 13))
+                    .lanewise(XOR, a01.lanewise(ROR, 22))
+                    .add(a0.lanewise(XOR, a01.lanewise(XOR, a0).and(x0)));
+            IntVector.fromArray(SPECIES, aA, now - 2 * LANES).add(r0).intoArray(eA, now + 2 * LANES);
+            r0.add(s0).intoArray(aA, now + 2 * LANES);
+            // vector B, round t + 1, on the a and e just made
+            IntVector r1 = g1.add(IntVector.fromArray(SPECIES, wB, (t + 1) * LANES).add(k1))
+                    .add(f1.lanewise(XOR, e11.and(e1.lanewise(XOR, f1))))
+                    .add(e11.lanewise(ROR, 6).lanewise(XOR, e11.lanewise(ROR, 11))
+                            .lanewise(XOR, e11.lanewise(ROR, 25)));
+            IntVector s1 = a11.lanewise(ROR, 2).lanewise(XOR, a11.lanewise(ROR, 13))
+                    .lanewise(XOR, a11.lanewise(ROR, 22))
+                    .add(a1.lanewise(XOR, a11.lanewise(XOR, a1).and(x1)));
+            IntVector.fromArray(SPECIES, aB, now - 2 * LANES).add(r1).intoArray(eB, now + 2 * LANES);
+            r1.add(s1).intoArray(aB, now + 2 * LANES);
+        }
+
+        for (; t < Sha256.ROUNDS; t++) {
+            int now = (t + 3) * LANES; // slot(t), written out: see schedule
+            IntVector kt = IntVector.fromArray(SPECIES, K_LANES, t * LANES);
             IntVector a0 = IntVector.fromArray(SPECIES, aA, now);
             IntVector a1 = IntVector.fromArray(SPECIES, aB, now);
             IntVector e0 = IntVector.fromArray(SPECIES, eA, now);
@@ -987,15 +958,16 @@ public final class VectorNonceScanner implements NonceScanner {
             IntVector f1 = IntVector.fromArray(SPECIES, eB, now - LANES);
             IntVector g0 = IntVector.fromArray(SPECIES, eA, now - 2 * LANES);
             IntVector g1 = IntVector.fromArray(SPECIES, eB, now - 2 * LANES);
-            // t1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t]; Ch(e, f, g) = g ^ (e & (f ^ g))
+            // t1 = h + W[t] + K[t] + Ch(e, f, g) + Σ1(e), Σ1 last because it is the latest to be ready;
+            // Ch(e, f, g) = g ^ (e & (f ^ g))
             IntVector t10 = IntVector.fromArray(SPECIES, eA, now - 3 * LANES)
-                    .add(e0.lanewise(ROR, 6).lanewise(XOR, e0.lanewise(ROR, 11)).lanewise(XOR, e0.lanewise(ROR, 25)))
+                    .add(IntVector.fromArray(SPECIES, wA, t * LANES).add(kt))
                     .add(g0.lanewise(XOR, e0.and(f0.lanewise(XOR, g0))))
-                    .add(IntVector.fromArray(SPECIES, wA, t * LANES).add(kt));
+                    .add(e0.lanewise(ROR, 6).lanewise(XOR, e0.lanewise(ROR, 11)).lanewise(XOR, e0.lanewise(ROR, 25)));
             IntVector t11 = IntVector.fromArray(SPECIES, eB, now - 3 * LANES)
-                    .add(e1.lanewise(ROR, 6).lanewise(XOR, e1.lanewise(ROR, 11)).lanewise(XOR, e1.lanewise(ROR, 25)))
+                    .add(IntVector.fromArray(SPECIES, wB, t * LANES).add(kt))
                     .add(g1.lanewise(XOR, e1.and(f1.lanewise(XOR, g1))))
-                    .add(IntVector.fromArray(SPECIES, wB, t * LANES).add(kt));
+                    .add(e1.lanewise(ROR, 6).lanewise(XOR, e1.lanewise(ROR, 11)).lanewise(XOR, e1.lanewise(ROR, 25)));
             IntVector b0 = IntVector.fromArray(SPECIES, aA, now - LANES);
             IntVector b1 = IntVector.fromArray(SPECIES, aB, now - LANES);
             IntVector c0 = IntVector.fromArray(SPECIES, aA, now - 2 * LANES);
