@@ -288,11 +288,11 @@ public final class VectorNonceScanner implements NonceScanner {
     private static final double COMPILED_AT_LEAST = 1.0;
 
     /**
-     * Measures every {@link Kernel} on this CPU for about {@code budget}, on one thread and a synthetic job, and
-     * keeps the fastest for every scanner made from now on; returns a line that says what was measured. Each
-     * kernel is timed in turns, and the best time of each counts: the first turns run before the JIT has compiled
-     * the loop, and a turn the scheduler interrupted is only slower, never faster. The species is not calibrated:
-     * it is a constant of this class (see {@link #SPECIES}), set by {@code --vector-bits}.
+     * Measures every {@link Kernel} on this CPU for {@code budget} to four times that, on one thread and a
+     * synthetic job, and keeps the fastest for every scanner made from now on; returns a line that says what was
+     * measured. Each kernel is timed in turns, and the best time of each counts: the first turns run before the
+     * JIT has compiled the loop, and a turn the scheduler interrupted is only slower, never faster. The species is
+     * not calibrated: it is a constant of this class (see {@link #SPECIES}), set by {@code --vector-bits}.
      */
     public static String calibrate(java.time.Duration budget) {
         String forced = System.getProperty(KERNEL_PROPERTY);
@@ -313,20 +313,29 @@ public final class VectorNonceScanner implements NonceScanner {
         Kernel[] options = Kernel.values();
         long[] best = new long[options.length];
         java.util.Arrays.fill(best, Long.MAX_VALUE);
-        long now = System.nanoTime();
-        long deadline = now + budget.toNanos();
-        // The first half only warms up: timing code the JIT has not compiled yet would compare the interpreter.
-        long timedFrom = now + budget.toNanos() / 2;
+        // The best turn of each kernel counts, so the turns before the JIT has compiled it (interpreted or by C1,
+        // many times slower) do not. But C2 takes seconds to compile these methods on a busy machine: the
+        // calibration goes on past the budget while any kernel still gets faster (its best time fell by more than
+        // a twentieth within the last half budget), up to four budgets in all.
+        long started = System.nanoTime();
+        long half = budget.toNanos() / 2;
+        long lastGain = started;
         long first = 0;
-        while (System.nanoTime() - deadline < 0) {
-            boolean timed = System.nanoTime() - timedFrom >= 0;
+        while (true) {
+            long now = System.nanoTime();
+            boolean settled = now - started >= budget.toNanos() && now - lastGain >= half;
+            if (settled || now - started >= 4 * budget.toNanos()) {
+                break;
+            }
             for (Kernel option : options) {
                 kernel = option;
                 long start = System.nanoTime();
                 scanner.scan(new NonceRange(first, first + CALIBRATION_NONCES), 255, () -> false);
-                if (timed) {
-                    best[option.ordinal()] = Math.min(best[option.ordinal()], System.nanoTime() - start);
+                long took = System.nanoTime() - start;
+                if (took < best[option.ordinal()] - best[option.ordinal()] / 20) {
+                    lastGain = System.nanoTime();
                 }
+                best[option.ordinal()] = Math.min(best[option.ordinal()], took);
                 first = (first + CALIBRATION_NONCES) % (1L << 31);
             }
         }
