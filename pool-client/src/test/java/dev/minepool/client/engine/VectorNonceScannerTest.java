@@ -114,34 +114,58 @@ class VectorNonceScannerTest {
                 .isInstanceOf(oneBlock ? VectorNonceScanner.class : DigestNonceScanner.class);
     }
 
-    /** Both interleavings the calibration may pick give the reference's answers, for every layout. */
-    @ParameterizedTest(name = "{0} stream(s), {1} data bytes")
-    @CsvSource({"1, 1024", "1, 1001", "1, 20", "1, 0", "2, 1024", "2, 1001", "2, 20", "2, 0"})
-    void eachInterleavingFindsTheSameHitsAsTheDigestEngine(int streams, int length) {
-        int before = VectorNonceScanner.streams();
-        VectorNonceScanner.useStreams(streams);
+    /**
+     * Every kernel the calibration may pick gives the reference's answers, for every layout. The lengths put the
+     * nonce at word 0 (1024, 0: rounds 1 to 63, nine whole blocks of the register kernel), at word 1 (4: six
+     * rounds after the last whole block), at word 5 (20: two rounds after), straddling words 10 and 11 (1001:
+     * four rounds after) and at the last one-block place, straddling words 12 and 13 (51: two rounds after).
+     */
+    @ParameterizedTest(name = "{0}, {1} data bytes")
+    @CsvSource({
+        "ONE_STREAM, 1024", "ONE_STREAM, 1001", "ONE_STREAM, 20", "ONE_STREAM, 0",
+        "TWO_STREAMS, 1024", "TWO_STREAMS, 1001", "TWO_STREAMS, 20", "TWO_STREAMS, 0",
+        "REGISTERS, 1024", "REGISTERS, 1001", "REGISTERS, 20", "REGISTERS, 0", "REGISTERS, 4", "REGISTERS, 51",
+        "REGISTERS, 64",
+    })
+    void eachKernelFindsTheSameHitsAsTheDigestEngine(VectorNonceScanner.Kernel kernel, int length) {
+        VectorNonceScanner.Kernel before = VectorNonceScanner.kernel();
+        VectorNonceScanner.useKernel(kernel);
         try {
             List<Long> hits = assertSameHitsAsDigest(data(length), new NonceRange(777, 777 + 60_001), 8);
             assertThat(hits).hasSizeBetween(150, 350);
         } finally {
-            VectorNonceScanner.useStreams(before);
+            VectorNonceScanner.useKernel(before);
+        }
+    }
+
+    /** The register kernel on the worked vector of PROTOCOL.md, whose hashes are known. */
+    @Test
+    void theRegisterKernelFindsTheWorkedVectorNonce() {
+        VectorNonceScanner.Kernel before = VectorNonceScanner.kernel();
+        VectorNonceScanner.useKernel(VectorNonceScanner.Kernel.REGISTERS);
+        try {
+            NonceScanner scanner = VectorNonceScanner.of(workedVectorData());
+            assertThat(scanner.scan(new NonceRange(0, Protocol.NONCE_SPACE), 20, () -> false)).isEqualTo(675764);
+            assertThat(scanner.hashes()).isEqualTo(675765);
+        } finally {
+            VectorNonceScanner.useKernel(before);
         }
     }
 
     @Test
     void theCalibrationPicksAnInterleavingAndSaysWhatItMeasured() {
-        int before = VectorNonceScanner.streams();
+        VectorNonceScanner.Kernel before = VectorNonceScanner.kernel();
         try {
             String line = VectorNonceScanner.calibrate(java.time.Duration.ofMillis(100));
             // either what it measured, or, on a machine too busy for the JIT to have compiled the engine, why it
             // kept the default
-            assertThat(line).matches("vector engine: \\d+-bit, [12] streams? \\((calibrated on one thread: 1 stream "
-                    + "[0-9.]+ MH/s, 2 streams [0-9.]+ MH/s|the calibration saw only [0-9.]+ and [0-9.]+ MH/s, the JIT "
-                    + "had not compiled the engine yet; kept the default)\\).*");
-            assertThat(line).contains(VectorNonceScanner.streams() + (VectorNonceScanner.streams() == 1 ? " stream "
-                    : " streams "));
+            assertThat(line).matches("vector engine: \\d+-bit, (1 stream|2 streams|registers) \\((calibrated on one "
+                    + "thread: |the calibration saw only )1 stream [0-9.]+ MH/s, 2 streams [0-9.]+ MH/s, registers "
+                    + "[0-9.]+ MH/s(\\)|, the JIT had not compiled the engine yet; kept the default\\)).*");
+            assertThat(line).startsWith("vector engine: " + (VectorNonceScanner.lanes() * 32) + "-bit, "
+                    + VectorNonceScanner.kernel().label + " (");
         } finally {
-            VectorNonceScanner.useStreams(before);
+            VectorNonceScanner.useKernel(before);
         }
     }
 
