@@ -1,7 +1,9 @@
 package dev.minepool.client.swarm;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -24,6 +26,8 @@ import java.util.Locale;
  */
 public final class WriteFloor {
     static final int MESSAGE_BYTES = 3;
+    /** Descriptors the JVM itself holds (jars, pipes, the listener), kept free. */
+    static final int SPARE_DESCRIPTORS = 100;
 
     private WriteFloor() {
     }
@@ -52,6 +56,14 @@ public final class WriteFloor {
             err.println("floor: " + e.getMessage());
             return 2;
         }
+        long limit = fileDescriptorLimit();
+        if (limit > 0 && 2L * connections + SPARE_DESCRIPTORS > limit) {
+            err.println("floor: " + connections + " connections need " + (2L * connections) + " file descriptors in this"
+                    + " one process, and its limit is " + limit + "; measure at most "
+                    + Math.max(1, (limit - SPARE_DESCRIPTORS) / 2) + " (the cost of one write does not depend on how"
+                    + " many there are), or raise ulimit -n");
+            return 2;
+        }
         try {
             long[] nanos = measure(connections, rounds);
             long[] sorted = nanos.clone();
@@ -70,6 +82,14 @@ public final class WriteFloor {
                     ? " (each connection needs two file descriptors: raise ulimit -n)" : ""));
             return 1;
         }
+    }
+
+    /** This process's open-file limit, or 0 where the JVM cannot tell. */
+    static long fileDescriptorLimit() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+            return unix.getMaxFileDescriptorCount();
+        }
+        return 0;
     }
 
     private static int positive(String[] args, int i, String option) {

@@ -42,6 +42,8 @@ class WriteFloorTest {
     void badOptionsAreRefusedWithAReason() {
         assertThat(run("--connections", "0")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--connections must be a whole number of at least 1");
+        assertThat(run("--connections", "500000000")).as("more than any open-file limit allows").isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("file descriptors in this one process");
         assertThat(run("--fast")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option '--fast'");
     }
