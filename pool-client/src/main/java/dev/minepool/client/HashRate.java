@@ -40,7 +40,8 @@ final class HashRate {
 
     /**
      * The rates over the windows of {@link SpeedMeter#WINDOWS} in one unit, like xmrig: {@code speed 10s/60s/15m
-     * 24.1 24.0 n/a MH/s max 24.3 MH/s}; {@code n/a} for a window longer than the run so far.
+     * 24.1 24.0 n/a MH/s max 24.3 MH/s}; {@code n/a} for a window longer than the run so far, and for the maximum
+     * until the shortest window has a rate.
      */
     static String speeds(double[] rates, double max) {
         double largest = max;
@@ -54,7 +55,9 @@ final class HashRate {
         for (double rate : rates) {
             line.append(' ').append(Double.isNaN(rate) ? "n/a" : scaled(rate, unit));
         }
-        line.append(' ').append(UNITS[unit]).append(" max ").append(scaled(max, unit)).append(' ').append(UNITS[unit]);
+        // No window full yet means no maximum either: "max n/a", as xmrig says it, not a maximum of 0.
+        line.append(' ').append(UNITS[unit]).append(" max ").append(max > 0 ? scaled(max, unit) : "n/a").append(' ')
+                .append(UNITS[unit]);
         return line.toString();
     }
 

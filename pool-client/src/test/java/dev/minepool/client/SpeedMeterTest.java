@@ -55,6 +55,8 @@ class SpeedMeterTest {
     void theLinesSayNaForAWindowWithoutARateAndPutEveryFigureInOneUnit() {
         assertThat(HashRate.speeds(new double[] {24.1e6, 2.4e5, Double.NaN}, 24.3e6))
                 .isEqualTo("speed 10s/60s/15m 24.1 0.2 n/a MH/s max 24.3 MH/s");
+        assertThat(HashRate.speeds(new double[] {Double.NaN, Double.NaN, Double.NaN}, 0))
+                .as("the first line, before 10 s have passed").isEqualTo("speed 10s/60s/15m n/a n/a n/a H/s max n/a H/s");
         SpeedMeter meter = new SpeedMeter(2);
         meter.sample(0, new long[] {0, 0});
         meter.sample(10 * SECOND, new long[] {120_000_000, 121_000_000});
