@@ -191,55 +191,60 @@ minepool.prefs.heuristic = Pref.bool("Find minepool on any port", false,
 
 local tcp_port_table = DissectorTable.get("tcp.port")
 
--- Lua 5.2 has no utf8 library: a strict UTF-8 check, the same rules as Java's REPORT decoder (no
--- overlongs, no surrogates, nothing above U+10FFFF).
+-- Lua 5.2 has no utf8 library: the code point at byte i of s and the index after it, or nil when no
+-- well-formed UTF-8 character starts there; the same rules as Java's REPORT decoder (no overlongs, no
+-- surrogates, nothing above U+10FFFF).
+local function char_at(s, i)
+    local c = s:byte(i)
+    local extra, min, lead
+    if c < 0x80 then
+        return c, i + 1
+    elseif c >= 0xC2 and c <= 0xDF then
+        extra, min, lead = 1, 0x80, 0xC0
+    elseif c >= 0xE0 and c <= 0xEF then
+        extra, min, lead = 2, 0x800, 0xE0
+    elseif c >= 0xF0 and c <= 0xF4 then
+        extra, min, lead = 3, 0x10000, 0xF0
+    else
+        return nil
+    end
+    if i + extra > #s then
+        return nil
+    end
+    local cp = c - lead
+    for k = 1, extra do
+        local cc = s:byte(i + k)
+        if cc < 0x80 or cc > 0xBF then
+            return nil
+        end
+        cp = cp * 64 + (cc - 0x80)
+    end
+    if cp < min or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then
+        return nil
+    end
+    return cp, i + extra + 1
+end
+
+-- A strict UTF-8 check: every character well-formed, by char_at's rules.
 local function is_utf8(s)
-    local i, n = 1, #s
-    while i <= n do
-        local c = s:byte(i)
-        local extra, min, lead
-        if c < 0x80 then
-            extra, min, lead = 0, 0, 0
-        elseif c >= 0xC2 and c <= 0xDF then
-            extra, min, lead = 1, 0x80, 0xC0
-        elseif c >= 0xE0 and c <= 0xEF then
-            extra, min, lead = 2, 0x800, 0xE0
-        elseif c >= 0xF0 and c <= 0xF4 then
-            extra, min, lead = 3, 0x10000, 0xF0
-        else
+    local i = 1
+    while i <= #s do
+        local _, next_i = char_at(s, i)
+        if not next_i then
             return false
         end
-        if i + extra > n then
-            return false
-        end
-        local cp = c - lead
-        for k = 1, extra do
-            local cc = s:byte(i + k)
-            if cc < 0x80 or cc > 0xBF then
-                return false
-            end
-            cp = cp * 64 + (cc - 0x80)
-        end
-        if cp < min or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then
-            return false
-        end
-        i = i + extra + 1
+        i = next_i
     end
     return true
 end
 
 -- The code points of a string already known to be well-formed UTF-8.
 local function code_points(s)
-    local cps, i, n = {}, 1, #s
-    while i <= n do
-        local c = s:byte(i)
-        local extra = c < 0x80 and 0 or c < 0xE0 and 1 or c < 0xF0 and 2 or 3
-        local cp = c % ({ 0x80, 0x20, 0x10, 0x08 })[extra + 1] -- the lead byte's payload bits, in integers
-        for k = 1, extra do
-            cp = cp * 64 + (s:byte(i + k) - 0x80)
-        end
+    local cps, i = {}, 1
+    while i <= #s do
+        local cp, next_i = char_at(s, i)
         cps[#cps + 1] = cp
-        i = i + extra + 1
+        i = next_i
     end
     return cps
 end
@@ -301,38 +306,6 @@ local function name_rule_broken(name)
     return nil
 end
 
--- The code point at byte i of s and the index after it, or nil when no well-formed UTF-8 character
--- starts there.
-local function char_at(s, i)
-    local c = s:byte(i)
-    local extra, min, lead
-    if c < 0x80 then
-        return c, i + 1
-    elseif c >= 0xC2 and c <= 0xDF then
-        extra, min, lead = 1, 0x80, 0xC0
-    elseif c >= 0xE0 and c <= 0xEF then
-        extra, min, lead = 2, 0x800, 0xE0
-    elseif c >= 0xF0 and c <= 0xF4 then
-        extra, min, lead = 3, 0x10000, 0xF0
-    else
-        return nil
-    end
-    if i + extra > #s then
-        return nil
-    end
-    local cp = c - lead
-    for k = 1, extra do
-        local cc = s:byte(i + k)
-        if cc < 0x80 or cc > 0xBF then
-            return nil
-        end
-        cp = cp * 64 + (cc - 0x80)
-    end
-    if cp < min or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then
-        return nil
-    end
-    return cp, i + extra + 1
-end
 
 -- A name as the Info column and the statistics show it: a miner chooses its name, so nothing in it may
 -- move the cursor, reorder the text around it or hide: controls, format characters, separators and bytes
