@@ -68,59 +68,31 @@ final class Connection {
     }
 
     /**
-     * Writes what the socket takes now and queues the rest, unless the queue would pass {@code limit}.
+     * Writes what the socket takes now, in one (gathering) write, and queues the rest, unless the queue would pass
+     * {@code limit}. Several buffers let a T go as its header and its job's data, which every miner shares.
      *
-     * @param bytes a buffer ready to read from, which the caller may reuse as soon as this returns: what must
-     *              wait is copied into a buffer of the queue's own
+     * @param buffers ready to read from; the caller may reuse them as soon as this returns: what must wait is
+     *                copied into a buffer of the queue's own
      */
-    Written write(ByteBuffer bytes, int limit) {
-        if (queuedBytes + bytes.remaining() > limit) {
+    Written write(ByteBuffer[] buffers, int limit) {
+        long remaining = remaining(buffers);
+        if (queuedBytes + remaining > limit) {
             return Written.OVER_LIMIT;
         }
         if (!hasOutgoing()) {
             try {
-                channel.write(bytes);
+                remaining -= channel.write(buffers);
             } catch (IOException e) {
                 writeFailure = e;
                 return Written.FAILED;
             }
-            if (!bytes.hasRemaining()) {
+            if (remaining == 0) {
                 return Written.SENT;
             }
         }
-        return queue(bytes, null);
-    }
-
-    /**
-     * As {@link #write(ByteBuffer, int)}, for a header and a body in one gathering write (one syscall): a T's
-     * header and its job's data, which is shared by every miner and must not be copied per miner.
-     */
-    Written write(ByteBuffer[] headerAndBody, int limit) {
-        ByteBuffer header = headerAndBody[0];
-        ByteBuffer body = headerAndBody[1];
-        if (queuedBytes + header.remaining() + body.remaining() > limit) {
-            return Written.OVER_LIMIT;
-        }
-        if (!hasOutgoing()) {
-            try {
-                channel.write(headerAndBody);
-            } catch (IOException e) {
-                writeFailure = e;
-                return Written.FAILED;
-            }
-            if (!header.hasRemaining() && !body.hasRemaining()) {
-                return Written.SENT;
-            }
-        }
-        return queue(header, body);
-    }
-
-    /** Copies what is left of {@code first} and {@code second} (may be null) to the queue; rarely taken. */
-    private Written queue(ByteBuffer first, ByteBuffer second) {
-        ByteBuffer rest = ByteBuffer.allocate(first.remaining() + (second == null ? 0 : second.remaining()));
-        rest.put(first);
-        if (second != null) {
-            rest.put(second);
+        ByteBuffer rest = ByteBuffer.allocate((int) remaining); // rarely: the socket's buffer is full
+        for (ByteBuffer b : buffers) {
+            rest.put(b);
         }
         rest.flip();
         if (outgoing == null) {
@@ -130,6 +102,14 @@ final class Connection {
         queuedBytes += rest.remaining();
         key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
         return Written.QUEUED;
+    }
+
+    private static long remaining(ByteBuffer[] buffers) {
+        long n = 0;
+        for (ByteBuffer b : buffers) {
+            n += b.remaining();
+        }
+        return n;
     }
 
     /**

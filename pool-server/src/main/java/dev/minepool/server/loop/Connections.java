@@ -54,7 +54,7 @@ final class Connections implements Outbox {
      * Reused for every write, since the loop writes one message at a time and a write copies whatever must wait:
      * a fan-out to 10,000 miners allocates nothing per miner.
      */
-    private final ByteBuffer scratch = ByteBuffer.allocate(SCRATCH_BYTES);
+    private final ByteBuffer[] small = {ByteBuffer.allocate(SCRATCH_BYTES)};
     private final ByteBuffer[] headerAndBody = {ByteBuffer.allocate(Message.Task.HEADER_LENGTH), null};
     private Referee referee;
     private Snapshots snapshots;
@@ -86,12 +86,13 @@ final class Connections implements Outbox {
         if (c.state == Connection.State.CLOSED || c.state == Connection.State.CLOSING) {
             return;
         }
-        int length = message.encodedLength();
         // One buffer for every message that fits (all but a T): a write copies what it cannot send at once.
-        ByteBuffer bytes = length <= scratch.capacity() ? scratch.clear() : ByteBuffer.allocate(length);
+        ByteBuffer[] buffers = message.encodedLength() <= SCRATCH_BYTES ? small
+                : new ByteBuffer[] {ByteBuffer.allocate(message.encodedLength())};
+        ByteBuffer bytes = buffers[0].clear();
         message.encode(bytes);
         bytes.flip();
-        written(c, message.type(), c.write(bytes, outgoingLimit));
+        written(c, message.type(), c.write(buffers, outgoingLimit));
     }
 
     @Override
