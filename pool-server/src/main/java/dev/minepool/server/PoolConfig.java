@@ -2,7 +2,7 @@ package dev.minepool.server;
 
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.Protocol;
-import dev.minepool.server.chain.DifficultyRule;
+import dev.minepool.protocol.chain.DifficultyRule;
 import java.nio.file.Path;
 import java.time.Duration;
 

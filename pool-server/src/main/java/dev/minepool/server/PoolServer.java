@@ -2,8 +2,8 @@ package dev.minepool.server;
 
 import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainFile;
-import dev.minepool.server.chain.Difficulty;
-import dev.minepool.server.chain.DifficultyRule;
+import dev.minepool.protocol.chain.Difficulty;
+import dev.minepool.protocol.chain.DifficultyRule;
 import dev.minepool.server.chain.RuleMismatchException;
 import dev.minepool.server.http.HttpApi;
 import dev.minepool.server.ledger.Ledger;

@@ -1,7 +1,7 @@
 package dev.minepool.server;
 
 import dev.minepool.server.chain.ChainCommand;
-import dev.minepool.server.chain.DifficultyRule;
+import dev.minepool.protocol.chain.DifficultyRule;
 import dev.minepool.server.chain.RuleMismatchException;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -4,7 +4,7 @@ import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainCorruptException;
 import dev.minepool.server.chain.Genesis;
 import dev.minepool.server.chain.ChainFile;
-import dev.minepool.server.chain.DifficultyRule;
+import dev.minepool.protocol.chain.DifficultyRule;
 import dev.minepool.server.chain.RuleMismatchException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

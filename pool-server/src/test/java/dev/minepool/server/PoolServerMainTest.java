@@ -67,7 +67,7 @@ class PoolServerMainTest {
         assertThat(c.maxBlocks()).isEqualTo(3);
         assertThat(c.maxClients()).isEqualTo(5);
         assertThat(c.targetBlockTime()).as("no target: fixed bits").isEqualTo(PoolConfig.FIXED_BITS);
-        assertThat(c.difficultyRule()).isEqualTo(dev.minepool.server.chain.DifficultyRule.fixed(20));
+        assertThat(c.difficultyRule()).isEqualTo(dev.minepool.protocol.chain.DifficultyRule.fixed(20));
     }
 
     @ParameterizedTest
@@ -75,7 +75,7 @@ class PoolServerMainTest {
     void theTargetBlockTimeTakesAWholeNumberAndAUnit(String value, long millis) throws Exception {
         PoolConfig c = PoolServerMain.parse(new String[] {"--bits", "12", "--target-block-time", value});
         assertThat(c.targetBlockTime().toMillis()).isEqualTo(millis);
-        assertThat(c.difficultyRule()).isEqualTo(dev.minepool.server.chain.DifficultyRule.retarget(12, millis));
+        assertThat(c.difficultyRule()).isEqualTo(dev.minepool.protocol.chain.DifficultyRule.retarget(12, millis));
         assertThat(c.difficultyRule().tauMillis()).isEqualTo(4 * millis);
     }
 

@@ -1,5 +1,7 @@
 package dev.minepool.server.chain;
 
+import dev.minepool.protocol.chain.DifficultyRule;
+import dev.minepool.protocol.chain.Difficulty;
 import dev.minepool.protocol.MinerName;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.PoolLog;

@@ -1,5 +1,8 @@
 package dev.minepool.server.chain;
 
+import dev.minepool.protocol.chain.ChainWork;
+import dev.minepool.protocol.chain.DifficultyRule;
+import dev.minepool.protocol.chain.Difficulty;
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.ProofOfWork;
@@ -428,7 +431,7 @@ public final class ChainFile implements Closeable {
         }
         // The bits are the caller's to get right; how far ahead a timestamp is, is for readers to judge by their
         // clocks (this pool never stamps a job earlier than the block before, even if its clock stepped back).
-        String broken = difficulty.violation(block, Long.MAX_VALUE / 2);
+        String broken = difficulty.violation(block.height(), block.zeroBits(), block.data(), Long.MAX_VALUE / 2);
         if (broken != null) {
             throw new IllegalArgumentException("block " + block.height() + " breaks the chain's rule: " + broken);
         }
@@ -441,7 +444,7 @@ public final class ChainFile implements Closeable {
         channel.force(true);
         end = position;
         tip = new Tip(block.height(), block.hash());
-        difficulty.add(block);
+        difficulty.add(block.height(), block.zeroBits(), block.data(), block.foundAtMillis());
     }
 
     @Override

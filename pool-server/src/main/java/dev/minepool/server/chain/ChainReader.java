@@ -1,5 +1,7 @@
 package dev.minepool.server.chain;
 
+import dev.minepool.protocol.chain.DifficultyRule;
+import dev.minepool.protocol.chain.Difficulty;
 import static dev.minepool.server.chain.ChainFile.*;
 
 import dev.minepool.protocol.BlockHeader;
@@ -199,12 +201,12 @@ final class ChainReader {
             }
             Block block = decodeBody(body, where);
             verify(block, tip, where);
-            String broken = difficulty.violation(block, nowMillis);
+            String broken = difficulty.violation(block.height(), block.zeroBits(), block.data(), nowMillis);
             if (broken != null) {
                 throw new ChainCorruptException(where + " (height " + block.height() + ") breaks the difficulty"
                         + " rule: " + broken);
             }
-            difficulty.add(block);
+            difficulty.add(block.height(), block.zeroBits(), block.data(), block.foundAtMillis());
             visitor.visit(block);
             tip = new Tip(block.height(), block.hash());
             position += headerLength + bodyLength;

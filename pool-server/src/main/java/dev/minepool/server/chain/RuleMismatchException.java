@@ -1,5 +1,6 @@
 package dev.minepool.server.chain;
 
+import dev.minepool.protocol.chain.DifficultyRule;
 import java.io.IOException;
 import java.nio.file.Path;
 

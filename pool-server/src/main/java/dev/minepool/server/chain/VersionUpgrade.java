@@ -1,5 +1,7 @@
 package dev.minepool.server.chain;
 
+import dev.minepool.protocol.chain.DifficultyRule;
+import dev.minepool.protocol.chain.Difficulty;
 import dev.minepool.server.PoolLog;
 import dev.minepool.server.chain.ChainFile.ReadResult;
 import java.io.IOException;
@@ -55,7 +57,7 @@ final class VersionUpgrade {
             }
             Difficulty difficulty = new Difficulty(rule);
             ReadResult read = ChainReader.read(old, path, block -> {
-                difficulty.add(block); // before the rule's first height: only the work and the times count
+                difficulty.add(block.height(), block.zeroBits(), block.data(), block.foundAtMillis()); // before the rule's first height: only the work and the times count
                 ByteBuffer record = ChainFile.encode(block);
                 while (record.hasRemaining()) {
                     end[0] += v3.write(record, end[0]);

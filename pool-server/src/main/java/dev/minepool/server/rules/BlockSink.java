@@ -2,7 +2,7 @@ package dev.minepool.server.rules;
 
 import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainFile;
-import dev.minepool.server.chain.Difficulty;
+import dev.minepool.protocol.chain.Difficulty;
 import java.io.IOException;
 
 /** Where won blocks go: the chain file in the pool, a list in the rules' tests. */

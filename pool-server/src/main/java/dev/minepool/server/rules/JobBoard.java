@@ -3,7 +3,7 @@ package dev.minepool.server.rules;
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.chain.ChainFile;
-import dev.minepool.server.chain.Difficulty;
+import dev.minepool.protocol.chain.Difficulty;
 
 /**
  * Builds the jobs of the current height and numbers them.

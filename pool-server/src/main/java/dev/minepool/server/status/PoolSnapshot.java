@@ -1,7 +1,7 @@
 package dev.minepool.server.status;
 
-import dev.minepool.server.chain.ChainWork;
-import dev.minepool.server.chain.Difficulty;
+import dev.minepool.protocol.chain.ChainWork;
+import dev.minepool.protocol.chain.Difficulty;
 import dev.minepool.server.rules.Referee;
 import dev.minepool.server.rules.RefereeCounters;
 import java.util.Collections;

@@ -1,7 +1,7 @@
 package dev.minepool.server.status;
 
 import dev.minepool.server.PoolLog;
-import dev.minepool.server.chain.DifficultyRule;
+import dev.minepool.protocol.chain.DifficultyRule;
 
 /**
  * The periodic summary line, computed from two snapshots: the one at the last summary and the current one.

@@ -1,5 +1,6 @@
 package dev.minepool.server.chain;
 
+import dev.minepool.protocol.chain.DifficultyRule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

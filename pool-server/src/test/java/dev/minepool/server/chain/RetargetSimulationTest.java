@@ -1,5 +1,7 @@
 package dev.minepool.server.chain;
 
+import dev.minepool.protocol.chain.DifficultyRule;
+import dev.minepool.protocol.chain.Difficulty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Locale;

@@ -1,5 +1,7 @@
 package dev.minepool.server.chain;
 
+import dev.minepool.protocol.chain.DifficultyRule;
+import dev.minepool.protocol.chain.Difficulty;
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.server.PoolLog;
@@ -98,7 +100,7 @@ final class TestChains {
             Block block = new Block(height, previous, data, nonce, bits,
                     winners.length == 0 ? "alice" : winners[i % winners.length],
                     timestamps[i] + 100, 100);
-            difficulty.add(block);
+            difficulty.add(block.height(), block.zeroBits(), block.data(), block.foundAtMillis());
             blocks.add(block);
             previous = block.hash();
         }

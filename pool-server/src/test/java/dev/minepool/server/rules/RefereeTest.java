@@ -10,8 +10,8 @@ import dev.minepool.server.PoolConfig;
 import dev.minepool.server.PoolLog;
 import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainFile;
-import dev.minepool.server.chain.Difficulty;
-import dev.minepool.server.chain.DifficultyRule;
+import dev.minepool.protocol.chain.Difficulty;
+import dev.minepool.protocol.chain.DifficultyRule;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -76,7 +76,7 @@ class RefereeTest {
             }
             events.add(new Stored(block));
             tip = new ChainFile.Tip(block.height(), block.hash());
-            difficulty.add(block);
+            difficulty.add(block.height(), block.zeroBits(), block.data(), block.foundAtMillis());
         }
     };
 

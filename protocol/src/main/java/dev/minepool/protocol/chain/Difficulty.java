@@ -1,4 +1,4 @@
-package dev.minepool.server.chain;
+package dev.minepool.protocol.chain;
 
 import dev.minepool.protocol.BlockHeader;
 import java.util.Locale;
@@ -105,22 +105,22 @@ public final class Difficulty {
     }
 
     /**
-     * Why {@code block}, the next one, breaks the rule or the timestamp bounds, in words; null if it does not.
-     * The height, links and proof of work are the reader's to check.
+     * Why the next block (its height, the zero bits it claims and its job data) breaks the rule or the timestamp
+     * bounds, in words; null if it does not. The height, links and proof of work are the reader's to check.
      */
-    public String violation(Block block, long nowMillis) {
+    public String violation(long blockHeight, int zeroBits, byte[] data, long nowMillis) {
         int required = requiredBits();
-        if (required > 0 && block.zeroBits() != required) {
-            return "it says " + block.zeroBits() + " zero bits, but the chain's rule (" + rule.describe()
+        if (required > 0 && zeroBits != required) {
+            return "it says " + zeroBits + " zero bits, but the chain's rule (" + rule.describe()
                     + ") requires " + required;
         }
-        if (!governs(block.height())) {
+        if (!governs(blockHeight)) {
             return null;
         }
-        long timestamp = BlockHeader.readFrom(block.data()).timestampMillis();
-        if (governs(block.height() - 1) && timestamp < lastTimestamp) {
+        long timestamp = BlockHeader.readFrom(data).timestampMillis();
+        if (governs(blockHeight - 1) && timestamp < lastTimestamp) {
             return "its timestamp " + java.time.Instant.ofEpochMilli(timestamp) + " is before the one of block "
-                    + (block.height() - 1) + " (" + java.time.Instant.ofEpochMilli(lastTimestamp) + "): time must"
+                    + (blockHeight - 1) + " (" + java.time.Instant.ofEpochMilli(lastTimestamp) + "): time must"
                     + " not go backwards";
         }
         if (timestamp > nowMillis + FUTURE_BOUND_MILLIS) {
@@ -132,10 +132,9 @@ public final class Difficulty {
         return null;
     }
 
-    /** Moves past {@code block}, which must be the next one and meet the rule ({@link #violation}). */
-    public void add(Block block) {
-        add(block.height(), block.zeroBits(), BlockHeader.readFrom(block.data()).timestampMillis(),
-                block.foundAtMillis());
+    /** Moves past the next block, which must meet the rule ({@link #violation}). */
+    public void add(long blockHeight, int zeroBits, byte[] data, long foundAtMillis) {
+        add(blockHeight, zeroBits, BlockHeader.readFrom(data).timestampMillis(), foundAtMillis);
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.minepool.server.chain;
+package dev.minepool.protocol.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -123,21 +123,6 @@ class DifficultyRuleTest {
         assertThat(difficulty.accumulator()).as("block 4 came 0 ms after block 3").isEqualTo(786_432 + 16_384);
     }
 
-    @Test
-    void violationsNameWhatIsWrong() {
-        List<Block> blocks = TestChains.mine(DifficultyRule.retarget(3, 1_000), new long[] {T0, T0 + 500});
-        Difficulty difficulty = new Difficulty(DifficultyRule.retarget(3, 1_000));
-        assertThat(difficulty.violation(blocks.get(0), T0)).isNull();
-        difficulty.add(blocks.get(0));
-        assertThat(difficulty.violation(blocks.get(1), T0 - Difficulty.FUTURE_BOUND_MILLIS + 500))
-                .as("exactly at the bound").isNull();
-        assertThat(difficulty.violation(blocks.get(1), T0 - Difficulty.FUTURE_BOUND_MILLIS + 499))
-                .contains("ahead of this machine's clock");
-        Block lowered = new Block(2, blocks.get(1).previousHash(), blocks.get(1).data(), blocks.get(1).nonce(), 2,
-                "alice", T0, 0);
-        assertThat(difficulty.violation(lowered, T0)).isEqualTo("it says 2 zero bits, but the chain's rule"
-                + " (retarget to 1 s a block from 3 zero bits (tau 4 s)) requires 3");
-    }
 
     @Test
     void theMeasuredBlockTimeIsTheMeanOfTheLast20FoundAtGaps() {

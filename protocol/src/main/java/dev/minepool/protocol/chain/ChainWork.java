@@ -1,4 +1,4 @@
-package dev.minepool.server.chain;
+package dev.minepool.protocol.chain;
 
 import java.math.BigInteger;
 
