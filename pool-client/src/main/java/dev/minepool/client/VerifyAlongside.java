@@ -2,10 +2,10 @@ package dev.minepool.client;
 
 import dev.minepool.client.api.ApiException;
 import dev.minepool.client.api.PoolApi;
+import dev.minepool.client.api.Terminal;
 import dev.minepool.client.verify.ChainCheck;
 import dev.minepool.client.verify.ChainCopy;
 import dev.minepool.client.verify.VerifyException;
-import dev.minepool.protocol.MinerName;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,14 +67,14 @@ final class VerifyAlongside implements AutoCloseable {
         try {
             console.info("verify: %s", check.run().summary());
         } catch (VerifyException | ChainCopy.Damaged e) {
-            console.event("WARNING: verify FAILED: %s", MinerName.escape(e.getMessage()));
+            console.event("WARNING: verify FAILED: %s", Terminal.safe(e.getMessage()));
             console.event("WARNING: the pool's chain or its balances cannot be trusted; you may be mining for "
                     + "nothing (this miner keeps mining; stop it if you agree)");
         } catch (ApiException e) {
             if (stopped) {
                 return; // the miner is stopping, which interrupted the request
             }
-            console.event("verify: could not check: %s", MinerName.escape(e.getMessage()));
+            console.event("verify: could not check: %s", Terminal.safe(e.getMessage()));
         } catch (IOException e) {
             console.event("verify: could not use the chain copy: %s", e);
         } catch (RuntimeException e) {

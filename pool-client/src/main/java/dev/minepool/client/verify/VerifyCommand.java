@@ -2,6 +2,7 @@ package dev.minepool.client.verify;
 
 import dev.minepool.client.api.ApiException;
 import dev.minepool.client.api.PoolApi;
+import dev.minepool.client.api.Terminal;
 import dev.minepool.client.cli.Options;
 import dev.minepool.client.cli.UsageException;
 import java.io.IOException;
@@ -68,7 +69,7 @@ public final class VerifyCommand {
             err.println("minepool client verify: FAILED: " + e.getMessage());
             return EXIT_BAD;
         } catch (ApiException e) {
-            err.println("minepool client verify: could not check: " + dev.minepool.protocol.MinerName.escape(
+            err.println("minepool client verify: could not check: " + Terminal.safe(
                     e.getMessage()));
             return EXIT_UNCHECKED;
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.minepool.client.wallet;
 import dev.minepool.client.api.ApiException;
 import dev.minepool.client.api.JsonValue;
 import dev.minepool.client.api.PoolApi;
+import dev.minepool.client.api.Terminal;
 import dev.minepool.client.cli.Options;
 import dev.minepool.client.cli.UsageException;
 import dev.minepool.protocol.MinerName;
@@ -57,6 +58,7 @@ public final class WalletCommand {
         MinerName to;
         String amount;
         boolean wait;
+        boolean all;
         Duration timeout = DEFAULT_WAIT;
         int limit = 20;
     }
@@ -115,7 +117,7 @@ public final class WalletCommand {
         List<String> allowed = switch (command) {
             case "new" -> List.of("--name", "--file", "--wait", "--timeout");
             case "register" -> List.of("--name", "--file", "--wait", "--timeout");
-            case "balance" -> List.of("--name", "--file");
+            case "balance" -> List.of("--name", "--file", "--all");
             case "send" -> List.of("--name", "--file", "--to", "--amount", "--wait", "--timeout");
             case "history" -> List.of("--name", "--file", "--limit");
             default -> throw new UsageException("unknown command '" + MinerName.escape(command)
@@ -139,6 +141,10 @@ public final class WalletCommand {
                 case "--wait" -> {
                     args.noValue(option);
                     r.wait = true;
+                }
+                case "--all" -> {
+                    args.noValue(option);
+                    r.all = true;
                 }
                 case "--timeout" -> r.timeout = args.seconds(option);
                 case "--limit" -> r.limit = args.intValue(option, 1, 50);
@@ -233,6 +239,9 @@ public final class WalletCommand {
     // ---- balance, send, history ------------------------------------------------------------------------------
 
     private int balance(PoolApi api, Request r) throws ApiException, UsageException, WalletFile.WalletException {
+        if (r.all) {
+            return balances(api);
+        }
         MinerName name = r.name != null && r.file == null ? r.name : wallet(r).name();
         JsonValue a = api.account(name);
         out.println(shown(name) + ": confirmed " + coins(a, "balance") + ", spendable " + coins(a, "spendable")
@@ -245,6 +254,24 @@ public final class WalletCommand {
         } else {
             out.println("  not registered: anyone may register this name first (minepool wallet new --name ...)");
         }
+        return EXIT_OK;
+    }
+
+    /** Every account with coins, from {@code /api/balances}: the pool's ledger at its tip. */
+    private int balances(PoolApi api) throws ApiException {
+        JsonValue b = api.balances();
+        var balances = b.get("balances").object();
+        out.println("balances at block " + b.get("height").longValue() + " (" + balances.size()
+                + (balances.size() == 1 ? " account" : " accounts") + "):");
+        long total = 0;
+        for (var e : balances.entrySet()) {
+            long units = e.getValue().units();
+            total += units;
+            String name = MinerName.escape(e.getKey());
+            out.println("  " + name + " ".repeat(Math.max(1, 12 - name.length()))
+                    + String.format(Locale.ROOT, "%20s", Coins.format(units)));
+        }
+        out.println("  " + "total" + " ".repeat(7) + String.format(Locale.ROOT, "%20s", Coins.format(total)));
         return EXIT_OK;
     }
 
@@ -329,7 +356,7 @@ public final class WalletCommand {
         }
         String line = where + "  " + what + "  txid " + MinerName.escape(tx.get("txid").string());
         if (status.equals("dropped")) {
-            line += ": " + MinerName.escape(tx.get("error").stringOrNull() == null ? tx.get("reason").string()
+            line += ": " + Terminal.safe(tx.get("error").stringOrNull() == null ? tx.get("reason").string()
                     : tx.get("error").string());
         }
         return line;
@@ -352,7 +379,7 @@ public final class WalletCommand {
                 }
                 if (status.equals("dropped")) {
                     String error = tx.get("error").stringOrNull();
-                    err.println("dropped by the pool: " + MinerName.escape(error != null ? error
+                    err.println("dropped by the pool: " + Terminal.safe(error != null ? error
                             : tx.get("reason").string()) + " (txid " + txid + ")");
                     return EXIT_FAILED;
                 }
@@ -430,7 +457,7 @@ public final class WalletCommand {
 
     /** The pool's sentence, escaped: it may quote what a caller sent. */
     private static String said(ApiException e) {
-        return MinerName.escape(e.getMessage());
+        return Terminal.safe(e.getMessage());
     }
 
     private static void deleteQuietly(Path file) {
@@ -453,6 +480,8 @@ public final class WalletCommand {
                         send the registration of a wallet made while the pool was unreachable
                   balance [--file F | --name NAME]
                         confirmed, spendable (confirmed minus pending spends) and pending balance
+                  balance --all
+                        every account's confirmed balance
                   send --to NAME --amount COINS [--file F | --name NAME] [--wait] [--timeout S]
                         sign a transfer of COINS (up to 8 decimals: 1.5, 0.00000001) and send it; --wait waits
                         until a block carries it (or the pool drops it), at most S seconds (default %d)
