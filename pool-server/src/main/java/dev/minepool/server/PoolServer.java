@@ -7,6 +7,13 @@ import dev.minepool.protocol.chain.DifficultyRule;
 import dev.minepool.server.chain.RuleMismatchException;
 import dev.minepool.server.http.HttpApi;
 import dev.minepool.server.ledger.Ledger;
+import dev.minepool.server.ledger.Mempool;
+import dev.minepool.server.ledger.TxStatus;
+import dev.minepool.protocol.MinerName;
+import dev.minepool.protocol.ledger.Accounts;
+import dev.minepool.protocol.ledger.TxRecord;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import dev.minepool.server.loop.EventLoop;
 import dev.minepool.server.rules.BlockSink;
 import dev.minepool.server.status.PoolSnapshot;
@@ -50,6 +57,7 @@ public final class PoolServer implements AutoCloseable {
     private Thread loopThread;
     private ChainFile chain;
     private Ledger ledger;
+    private Mempool mempool;
     private HttpApi http;
 
     public PoolServer(PoolConfig config) {
@@ -78,7 +86,8 @@ public final class PoolServer implements AutoCloseable {
         try {
             http = listenHttp();
             chain = ChainFile.open(config.chainFile(), config.difficultyRule(), log);
-            ledger = Ledger.load(config.chainFile());
+            ledger = Ledger.load(config.chainFile(), chain.transactionsFrom(), chain.balances().copy());
+            mempool = new Mempool(chain::balances, ledger);
             loop = new EventLoop(config, listener, new BlockSink() {
                 @Override
                 public ChainFile.Tip tip() {
@@ -91,11 +100,23 @@ public final class PoolServer implements AutoCloseable {
                 }
 
                 @Override
-                public void append(Block block) throws IOException {
-                    chain.append(block);
-                    ledger.append(block); // after the force: the API shows only blocks that are on disk
+                public long transactionsFrom() {
+                    return chain.transactionsFrom();
                 }
-            }, this::published);
+
+                @Override
+                public void append(Block block) throws IOException {
+                    List<TxRecord> records = chain.append(block);
+                    // After the force: the API shows only blocks that are on disk, and a record is confirmed
+                    // only then.
+                    ledger.append(block, records, chain.balances().copy());
+                    mempool.blockOnDisk(MinerName.parse(block.winner()), records);
+                    if (!records.isEmpty()) {
+                        log.info("block " + block.height() + " confirmed " + PoolLog.count(records.size(),
+                                "transaction") + "; " + PoolLog.count(mempool.size(), "record") + " pending");
+                    }
+                }
+            }, mempool::take, this::published);
         } catch (IOException | RuntimeException e) {
             closeQuietly(listener);
             if (http != null) {
@@ -112,7 +133,7 @@ public final class PoolServer implements AutoCloseable {
         loopThread.start();
         if (http != null) {
             http.start(this::snapshot, (sequence, timeout) -> awaitSnapshot(s -> s.sequence() > sequence, timeout),
-                    ledger, version());
+                    ledger, this::submit, rule, version());
         }
         // Said last, when everything runs: whoever waits for these lines (a launcher, a test) may act at once.
         log.info("chain " + config.chainFile() + ": tip is " + (tip.height() == 0 ? "the genesis block"
@@ -227,6 +248,28 @@ public final class PoolServer implements AutoCloseable {
             throw new IllegalStateException("the pool server is not started");
         }
         running.execute(task);
+    }
+
+    /**
+     * Hands a record to the mempool on the loop's thread, where every record is checked one after the other, so
+     * two spends of the same coins cannot both pass. The future completes with the pending status, or
+     * exceptionally with an {@link Accounts.RejectedException} naming the broken rule.
+     */
+    public CompletableFuture<TxStatus> submit(TxRecord record) {
+        CompletableFuture<TxStatus> result = new CompletableFuture<>();
+        onLoop(() -> {
+            try {
+                result.complete(mempool.offer(record));
+            } catch (Accounts.RejectedException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /** The chain and ledger as readers see them; null before {@link #start()}. */
+    public Ledger ledger() {
+        return ledger;
     }
 
     /**

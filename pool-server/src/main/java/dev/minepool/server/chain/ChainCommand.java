@@ -12,11 +12,14 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
+import dev.minepool.protocol.BlockHeader;
+import dev.minepool.protocol.ledger.Coins;
+import java.nio.ByteBuffer;
 
 /**
- * {@code pool-server chain [--chain FILE]}: prints every block and each miner's balance, verifying every record,
- * link and proof of work, and every block's zero bits against the difficulty rule the file records, without
+ * {@code pool-server chain [--chain FILE]}: prints every block and each name's balance from the ledger (rewards and
+ * transfers, in coins), verifying every record, link and proof of work, every transaction record's signature, nonce
+ * and balance, and every block's zero bits against the difficulty rule the file records, without
  * changing the file; then the mean block time over the last {@value #MEAN_OVER} blocks. Exits 0 only for a file that verifies to its last byte; 1,
  * with one line on stderr, for any damage, a torn tail included (the blocks before it are printed); 2 for a bad
  * command line. Miner names are printed escaped: a file from an older pool may hold any bytes in them.
@@ -31,9 +34,10 @@ public final class ChainCommand {
     static final String USAGE = """
             usage: pool-server chain [--chain FILE]
 
-            Prints the chain of mined blocks and each miner's balance, verifying every record, link and proof
-            of work, and every block's zero bits against the difficulty rule the file records (naming the first
-            block that breaks it); then the chain's work and its mean block time over the last 50 blocks.
+            Prints the chain of mined blocks and each name's balance in coins (rewards and transfers), verifying
+            every record, link and proof of work, every transaction's signature, nonce and balance, and every
+            block's zero bits against the difficulty rule the file records (naming the first block that breaks
+            either); then the chain's work and its mean block time over the last 50 blocks.
             Exits 0 if the whole file verifies, 1 if anything in it is damaged (a torn last record included),
             2 for a bad command line.
 
@@ -62,8 +66,8 @@ public final class ChainCommand {
                 return EXIT_USAGE;
             }
         }
-        Map<String, Long> balances = new TreeMap<>();
         HexFormat hex = HexFormat.of();
+        long[] records = {0};
         out.println("chain " + file + " (genesis " + Genesis.hashHex() + ")");
         out.printf("%8s  %-64s  %-10s  %4s  %-10s  %12s%n", "height", "hash", "winner", "bits", "nonce",
                 "time to mine");
@@ -77,7 +81,8 @@ public final class ChainCommand {
                 out.printf(Locale.ROOT, "%8d  %s  %-10s  %4d  0x%08x  %10.1f s%n", block.height(),
                         hex.formatHex(block.hash()), winner, block.zeroBits(), block.nonce(),
                         block.millisToMine() / 1000.0);
-                balances.merge(winner, 1L, Long::sum);
+                records[0] += ChainBalances.hasRegion(block.data()) ? Short.toUnsignedInt(ByteBuffer.wrap(
+                        block.data()).getShort(BlockHeader.TRANSACTIONS_OFFSET)) : 0;
             });
         } catch (NoSuchFileException e) {
             err.println("pool-server chain: no chain file " + file);
@@ -121,14 +126,28 @@ public final class ChainCommand {
         }
         if (result.version() != ChainFile.VERSION) {
             out.println("format version " + result.version() + (result.version() == ChainFile.VERSION_1
-                    ? " (no checksum on record lengths, no difficulty rule)" : " (no difficulty rule)")
+                    ? " (no checksum on record lengths, no difficulty rule, no transactions)"
+                    : result.version() == ChainFile.VERSION_2 ? " (no difficulty rule, no transactions)"
+                    : " (no transactions)")
                     + ": the pool upgrades the file to version " + ChainFile.VERSION + " when it next opens it");
+        } else {
+            out.println("transactions: from block " + result.transactionsFrom() + "; " + PoolLog.count(records[0],
+                    "record") + ", every signature, nonce and balance verified");
         }
-        out.println("balances (1 coin per block):");
+        Map<String, Long> balances = result.balances().balances();
+        out.println("balances (coins: 1 per block won, plus transfers in, minus transfers out):");
         if (balances.isEmpty()) {
             out.println("  (no blocks mined yet)");
         }
-        balances.forEach((name, coins) -> out.printf("  %-10s  %d%n", name, coins));
+        long total = 0;
+        for (Map.Entry<String, Long> e : balances.entrySet()) {
+            out.printf("  %-10s  %s%n", MinerName.escape(e.getKey()), Coins.format(e.getValue()));
+            total += e.getValue();
+        }
+        if (!balances.isEmpty()) {
+            out.println("  total       " + Coins.format(total) + " (" + PoolLog.count(result.blocks(), "block")
+                    + " × 1 coin)");
+        }
         return EXIT_OK;
     }
 }

@@ -33,11 +33,11 @@ import java.util.zip.CRC32;
  * PROTOCOL.md ("The chain file") is the contract; this drawing is the same one, with the names of the offsets.
  *
  * <pre>
- *  file header (versions 2 and 3)
+ *  file header (versions 2, 3 and 4)
  *  0              4            6                8                      L-4               L
  *  +--------------+------------+----------------+---- ... ----------+------------------+
  *  | magic "MPCH" | version    | header length  | fields            | CRC32 of bytes   |
- *  |              | u16 = 3    | u16 = L (>=12) | (L-12 bytes)      | 0 .. L-4         |
+ *  |              | u16 = 4    | u16 = L (>=12) | (L-12 bytes)      | 0 .. L-4         |
  *  +--------------+------------+----------------+---- ... ----------+------------------+
  *
  *  header field (a field whose tag has bit 15 clear must be understood, else the file is refused)
@@ -46,10 +46,12 @@ import java.util.zip.CRC32;
  *  | tag u16 | length n | value (n bytes)
  *  +---------+----------+---------------
  *
- *  version 3 holds exactly one field 0x0001, the difficulty rule (drawn in DifficultyRule), so L = 30;
- *  version 2 defines no field, and its header is always the 12 bytes 4d504348 0002 000c 1f1212ed
+ *  version 4 holds exactly two fields: 0x0001, the difficulty rule (14 bytes, drawn in DifficultyRule), and
+ *  0x0002, the transactions height (4 bytes: u32, the first height whose job data carries a transaction region),
+ *  so L = 38; version 3 holds only the rule, so L = 30; version 2 defines no field, and its header is always the
+ *  12 bytes 4d504348 0002 000c 1f1212ed
  *
- *  record (versions 2 and 3), one per block in height order from 1, starting at byte L
+ *  record (versions 2, 3 and 4), one per block in height order from 1, starting at byte L
  *  0                 4                 8                  12
  *  +-----------------+-----------------+------------------+-------------------------------
  *  | body length u32 | CRC32 of body   | CRC32 of bytes   | body (body length bytes)
@@ -81,8 +83,10 @@ import java.util.zip.CRC32;
  */
 public final class ChainFile implements Closeable {
     public static final byte[] MAGIC = "MPCH".getBytes(StandardCharsets.US_ASCII);
-    /** The version this pool writes: a file header that records the difficulty rule. */
-    public static final int VERSION = 3;
+    /** The version this pool writes: a file header that records the difficulty rule and the transactions height. */
+    public static final int VERSION = 4;
+    /** The version before transactions: the rule, no region in any block. Read, and upgraded on open. */
+    public static final int VERSION_3 = 3;
     /** The version before the difficulty rule: its blocks keep the bits they say. Read, and upgraded on open. */
     public static final int VERSION_2 = 2;
     /** The first version, read and upgraded on open. */
@@ -103,6 +107,12 @@ public final class ChainFile implements Closeable {
     public static final int OPTIONAL_FIELD_TAG_BIT = 0x8000;
     /** The version 3 file header: one field, the difficulty rule. */
     public static final int RULE_HEADER_LENGTH = FILE_HEADER_LENGTH + FIELD_VALUE_OFFSET + DifficultyRule.VALUE_LENGTH;
+    /** Tag of the version 4 field that says from which height blocks carry a transaction region (required). */
+    public static final int TRANSACTIONS_FIELD_TAG = 0x0002;
+    /** Its value: the first height, u32. */
+    public static final int TRANSACTIONS_VALUE_LENGTH = 4;
+    /** The version 4 file header: the difficulty rule, then the transactions height. */
+    public static final int HEADER_LENGTH = RULE_HEADER_LENGTH + FIELD_VALUE_OFFSET + TRANSACTIONS_VALUE_LENGTH;
 
     public static final int V1_RESERVED_OFFSET = VERSION_OFFSET + 2;
     public static final int V1_FILE_HEADER_LENGTH = V1_RESERVED_OFFSET + 2;
@@ -150,7 +160,7 @@ public final class ChainFile implements Closeable {
      * fileSize} are a torn tail, described by {@code tornTail} (null when there is none).
      */
     public record ReadResult(int version, Tip tip, long blocks, long validEnd, long fileSize, String tornTail,
-                             Difficulty difficulty) {
+                             Difficulty difficulty, long transactionsFrom, ChainBalances balances) {
         public boolean torn() {
             return tornTail != null;
         }
@@ -164,29 +174,46 @@ public final class ChainFile implements Closeable {
         public ChainWork chainWork() {
             return difficulty.work();
         }
+
+        /** Whether the block at {@code height} carries a transaction region (version 4, from its height on). */
+        public boolean carriesTransactions(long height) {
+            return ChainFile.carriesTransactions(transactionsFrom, height);
+        }
+    }
+
+    /** {@code transactionsFrom} is 0 for a file of a version before 4: none of its blocks carries a region. */
+    static boolean carriesTransactions(long transactionsFrom, long height) {
+        return transactionsFrom > 0 && height >= transactionsFrom;
     }
 
     private final Path path;
     private final FileChannel channel;
     private final FileLock lock;
     private final Difficulty difficulty;
+    private final long transactionsFrom;
+    private final ChainBalances balances;
     private Tip tip;
     private long end;
 
-    ChainFile(Path path, FileChannel channel, FileLock lock, Tip tip, long end, Difficulty difficulty) {
+    ChainFile(Path path, FileChannel channel, FileLock lock, Tip tip, long end, Difficulty difficulty,
+              long transactionsFrom, ChainBalances balances) {
         this.path = path;
         this.channel = channel;
         this.lock = lock;
         this.tip = tip;
         this.end = end;
         this.difficulty = difficulty;
+        this.transactionsFrom = transactionsFrom;
+        this.balances = balances;
     }
 
     /**
      * Opens (creating if missing) and verifies a chain file for appending, and locks it so that a second pool
-     * cannot append to it too. A new file records {@code rule}. A torn tail is moved to a side file with a
-     * warning; a version 1 or 2 file, which recorded no rule, is upgraded to version 3 with {@code rule} governing
-     * the blocks after its tip, keeping the old file as a {@code .v1} or {@code .v2} backup.
+     * cannot append to it too. A new file records {@code rule}, and transactions from block 1. A torn tail is moved
+     * to a side file with a warning; a version 1, 2 or 3 file is upgraded to version 4 with transactions from the
+     * block after its tip (and for 1 and 2, which recorded no rule, {@code rule} governing from there too), keeping
+     * the old file as a {@code .v1}, {@code .v2} or {@code .v3} backup. Every record of every block is checked
+     * against the ledger's rules ({@link ChainBalances}): a block whose records break one is damage, named.
      *
      * @throws RuleMismatchException  if the file records a rule that {@code rule} cannot extend (another kind, target
      *                               block time, or fixed bits); the file is then left as it was
@@ -217,8 +244,8 @@ public final class ChainFile implements Closeable {
                     throw new IOException("chain file " + path + " is in use by another pool server (it was"
                             + " replaced while this one opened it)");
                 }
-                ReadResult result = ChainReader.read(channel, path, block -> { }, clock.millis());
-                if (result.version() == VERSION && !rule.compatibleWith(result.rule())) {
+                ReadResult result = ChainReader.read(channel, path, block -> { }, clock.millis(), true);
+                if (result.rule() != null && !rule.compatibleWith(result.rule())) {
                     throw new RuleMismatchException(path, result.rule(), rule, result.blocks());
                 }
                 if (result.torn()) {
@@ -236,9 +263,14 @@ public final class ChainFile implements Closeable {
                 }
                 if (result.version() == VERSION_1 || result.version() == VERSION_2) {
                     return VersionUpgrade.upgrade(path, channel, lock, result.version(),
-                            rule.from(result.tip().height() + 1), log, clock.millis());
+                            rule.from(result.tip().height() + 1), result.tip().height() + 1, log, clock.millis());
                 }
-                return new ChainFile(path, channel, lock, result.tip(), result.validEnd(), result.difficulty());
+                if (result.version() == VERSION_3) {
+                    return VersionUpgrade.upgrade(path, channel, lock, result.version(), result.rule(),
+                            result.tip().height() + 1, log, clock.millis());
+                }
+                return new ChainFile(path, channel, lock, result.tip(), result.validEnd(), result.difficulty(),
+                        result.transactionsFrom(), result.balances());
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -253,7 +285,7 @@ public final class ChainFile implements Closeable {
     private static void create(Path path, DifficultyRule rule) throws IOException {
         Path temporary = path.resolveSibling(path.getFileName() + ".new-" + ProcessHandle.current().pid());
         try (FileChannel fresh = openNew(temporary, path)) {
-            ByteBuffer header = ByteBuffer.wrap(fileHeader(rule));
+            ByteBuffer header = ByteBuffer.wrap(fileHeader(rule, FIRST_HEIGHT));
             while (header.hasRemaining()) {
                 fresh.write(header);
             }
@@ -311,10 +343,32 @@ public final class ChainFile implements Closeable {
         }
     }
 
-    /** The version 3 file header this pool writes: one field, the difficulty rule. */
-    public static byte[] fileHeader(DifficultyRule rule) {
+    /** A new chain's blocks carry transactions from the first one. */
+    public static final long FIRST_HEIGHT = 1;
+
+    /**
+     * The version 4 file header this pool writes: the difficulty rule, then the transactions height.
+     *
+     * @param transactionsFrom the first height whose job data carries a transaction region, 1..2^32-1
+     */
+    public static byte[] fileHeader(DifficultyRule rule, long transactionsFrom) {
+        if (transactionsFrom < 1 || transactionsFrom > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("transactions height " + transactionsFrom + " is not 1..2^32-1");
+        }
+        ByteBuffer header = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.BIG_ENDIAN);
+        header.put(MAGIC).putShort((short) VERSION).putShort((short) HEADER_LENGTH)
+                .putShort((short) DifficultyRule.FIELD_TAG).putShort((short) DifficultyRule.VALUE_LENGTH)
+                .put(rule.encode())
+                .putShort((short) TRANSACTIONS_FIELD_TAG).putShort((short) TRANSACTIONS_VALUE_LENGTH)
+                .putInt((int) transactionsFrom);
+        header.putInt(HEADER_LENGTH - HEADER_CRC_LENGTH, crc(header.array(), 0, HEADER_LENGTH - HEADER_CRC_LENGTH));
+        return header.array();
+    }
+
+    /** The version 3 file header, which pools before transactions wrote: one field, the difficulty rule. */
+    public static byte[] version3FileHeader(DifficultyRule rule) {
         ByteBuffer header = ByteBuffer.allocate(RULE_HEADER_LENGTH).order(ByteOrder.BIG_ENDIAN);
-        header.put(MAGIC).putShort((short) VERSION).putShort((short) RULE_HEADER_LENGTH)
+        header.put(MAGIC).putShort((short) VERSION_3).putShort((short) RULE_HEADER_LENGTH)
                 .putShort((short) DifficultyRule.FIELD_TAG).putShort((short) DifficultyRule.VALUE_LENGTH)
                 .put(rule.encode());
         header.putInt(RULE_HEADER_LENGTH - HEADER_CRC_LENGTH, crc(header.array(), 0,
@@ -342,7 +396,17 @@ public final class ChainFile implements Closeable {
             if (channel.size() == 0) {
                 throw new ChainCorruptException("chain file " + path + " is empty: it has no file header");
             }
-            return ChainReader.read(channel, path, visitor, System.currentTimeMillis());
+            return ChainReader.read(channel, path, visitor, System.currentTimeMillis(), true);
+        }
+    }
+
+    /**
+     * Reads a chain file this process has already verified (its pool holds it open), checking every record,
+     * link, proof and rule again but not the ledger's signatures: for finding an old block's data.
+     */
+    public static ReadResult rescan(Path path, BlockVisitor visitor) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return ChainReader.read(channel, path, visitor, Long.MAX_VALUE / 2, false);
         }
     }
 
@@ -411,6 +475,24 @@ public final class ChainFile implements Closeable {
         return difficulty;
     }
 
+    /** The first height whose blocks carry a transaction region. */
+    public long transactionsFrom() {
+        return transactionsFrom;
+    }
+
+    /** Whether the block at {@code height} carries a transaction region. */
+    public boolean carriesTransactions(long height) {
+        return carriesTransactions(transactionsFrom, height);
+    }
+
+    /**
+     * The ledger after the tip: the accounts every record and reward of the chain made. The owner's (the loop's)
+     * to read; it changes with every {@link #append}.
+     */
+    public ChainBalances balances() {
+        return balances;
+    }
+
     /** Σ 2^bits over the chain's blocks: what the best chain has most of. */
     public ChainWork chainWork() {
         return difficulty.work();
@@ -419,12 +501,15 @@ public final class ChainFile implements Closeable {
     /**
      * Appends the block and forces it to disk; when this returns, the block survives a crash or power loss.
      *
-     * @throws IllegalArgumentException if the block does not extend the tip or breaks the difficulty rule (a bug in
-     *                                  the caller)
+     * @return the block's transaction records, in order, now confirmed
+     *
+     * @throws IllegalArgumentException if the block does not extend the tip, breaks the difficulty rule or holds a
+     *                                  record that breaks the ledger's rules (a bug in the caller); then nothing
+     *                                  was written and nothing changed
      * @throws IOException              if the write or the force fails; the file may then hold a torn record,
      *                                  which the next {@link #open} sets aside
      */
-    public void append(Block block) throws IOException {
+    public java.util.List<dev.minepool.protocol.ledger.TxRecord> append(Block block) throws IOException {
         if (block.height() != tip.height() + 1 || !Arrays.equals(block.previousHash(), tip.hash())) {
             throw new IllegalArgumentException("block " + block.height() + " does not extend the chain tip "
                     + tip.height());
@@ -434,6 +519,16 @@ public final class ChainFile implements Closeable {
         String broken = difficulty.violation(block.height(), block.zeroBits(), block.data(), Long.MAX_VALUE / 2);
         if (broken != null) {
             throw new IllegalArgumentException("block " + block.height() + " breaks the chain's rule: " + broken);
+        }
+        java.util.List<dev.minepool.protocol.ledger.TxRecord> records;
+        try {
+            // Atomic: a refused block changes nothing. Applied before the write, since a block the ledger refuses
+            // must never reach the file; a failed write stops the pool, which never acknowledges the block.
+            records = balances.apply(block, carriesTransactions(block.height()));
+        } catch (dev.minepool.protocol.ledger.MalformedTxException
+                 | dev.minepool.protocol.ledger.Accounts.RejectedException e) {
+            throw new IllegalArgumentException("block " + block.height() + " breaks the ledger's rules: "
+                    + e.getMessage(), e);
         }
         ByteBuffer record = encode(block);
         long position = end;
@@ -445,6 +540,7 @@ public final class ChainFile implements Closeable {
         end = position;
         tip = new Tip(block.height(), block.hash());
         difficulty.add(block.height(), block.zeroBits(), block.data(), block.foundAtMillis());
+        return records;
     }
 
     @Override

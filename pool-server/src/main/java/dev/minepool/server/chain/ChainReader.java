@@ -19,9 +19,10 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * Reads and verifies a chain file of version 1, 2 or 3 (the layouts are drawn in {@link ChainFile}), without
- * changing it: every record, link and proof of work, and in version 3 every block's bits against the difficulty
- * rule the header records, and its timestamp ({@link Difficulty}). Everything it finds wrong is a {@link
+ * Reads and verifies a chain file of version 1, 2, 3 or 4 (the layouts are drawn in {@link ChainFile}), without
+ * changing it: every record, link and proof of work, in versions 3 and 4 every block's bits against the difficulty
+ * rule the header records, and its timestamp ({@link Difficulty}), and every block's records and reward against
+ * the ledger's rules ({@link ChainBalances}). Everything it finds wrong is a {@link
  * ChainCorruptException} naming the file header or the record and its byte offset, except a torn tail, which it
  * reports in the {@link ReadResult}:
  *
@@ -42,17 +43,25 @@ final class ChainReader {
     private final Path path;
     private final long size;
     private final long nowMillis;
+    private final boolean checkLedger;
+    private long transactionsFrom;
 
-    private ChainReader(FileChannel channel, Path path, long nowMillis) throws IOException {
+    private ChainReader(FileChannel channel, Path path, long nowMillis, boolean checkLedger) throws IOException {
         this.channel = channel;
         this.path = path;
         this.size = channel.size();
         this.nowMillis = nowMillis;
+        this.checkLedger = checkLedger;
     }
 
-    /** @param nowMillis the reader's clock, which no block's timestamp may pass by more than 2 minutes */
-    static ReadResult read(FileChannel channel, Path path, BlockVisitor visitor, long nowMillis) throws IOException {
-        return new ChainReader(channel, path, nowMillis).read(visitor);
+    /**
+     * @param nowMillis   the reader's clock, which no block's timestamp may pass by more than 2 minutes
+     * @param checkLedger whether to apply every block's records and reward to the accounts, checking every rule
+     *                    and signature (the result's balances stay empty otherwise)
+     */
+    static ReadResult read(FileChannel channel, Path path, BlockVisitor visitor, long nowMillis, boolean checkLedger)
+            throws IOException {
+        return new ChainReader(channel, path, nowMillis, checkLedger).read(visitor);
     }
 
     private ReadResult read(BlockVisitor visitor) throws IOException {
@@ -69,13 +78,13 @@ final class ChainReader {
         if (version == VERSION_1) {
             return readVersion1(start, visitor);
         }
-        if (version != VERSION && version != VERSION_2) {
+        if (version != VERSION && version != VERSION_3 && version != VERSION_2) {
             throw new ChainCorruptException("chain file " + path + ": the file header is corrupt or from a newer"
-                    + " pool: format version " + version + "; this pool reads versions 1, 2 and 3");
+                    + " pool: format version " + version + "; this pool reads versions 1, 2, 3 and 4");
         }
         if (size < FILE_HEADER_LENGTH) {
-            // Pools of version 2 wrote their 12-byte header in place, so a crash could cut it; this pool writes a
-            // version 3 header beside the file and renames it into place, so a short one is never a torn write.
+            // Pools of version 2 wrote their 12-byte header in place, so a crash could cut it; pools since write a
+            // version 3 or 4 header beside the file and rename it into place, so a short one is never a torn write.
             byte[] fresh = ChainFile.version2FileHeader();
             if (version == VERSION_2 && Arrays.equals(start, 0, start.length, fresh, 0, start.length)) {
                 return tornHeader(FILE_HEADER_LENGTH);
@@ -101,13 +110,15 @@ final class ChainReader {
     }
 
     /**
-     * Version 3 holds exactly one difficulty rule (tag 0x0001); version 2 defines no field. Any other required
-     * field is from a newer pool, and an optional one is skipped.
+     * Version 4 holds exactly one difficulty rule (tag 0x0001) and one transactions height (tag 0x0002); version 3
+     * holds exactly the rule; version 2 defines no field. Any other required field is from a newer pool, and an
+     * optional one is skipped. Sets {@link #transactionsFrom} (0 before version 4).
      *
      * @return the rule, or null for version 2
      */
     private DifficultyRule readFields(int version, ByteBuffer header, int end) throws ChainCorruptException {
         DifficultyRule rule = null;
+        boolean rules = version == VERSION || version == VERSION_3;
         int at = HEADER_FIELDS_OFFSET;
         while (at < end) {
             if (end - at < FIELD_VALUE_OFFSET) {
@@ -118,7 +129,19 @@ final class ChainReader {
             if (at + FIELD_VALUE_OFFSET + length > end) {
                 throw headerCorrupt(String.format("field 0x%04x at byte %d runs past the header", tag, at));
             }
-            if (version == VERSION && tag == DifficultyRule.FIELD_TAG) {
+            if (version == VERSION && tag == TRANSACTIONS_FIELD_TAG) {
+                if (transactionsFrom != 0) {
+                    throw headerCorrupt("it holds two transactions heights");
+                }
+                if (length != TRANSACTIONS_VALUE_LENGTH) {
+                    throw headerCorrupt("its transactions height is " + length + " bytes, not "
+                            + TRANSACTIONS_VALUE_LENGTH);
+                }
+                transactionsFrom = Integer.toUnsignedLong(header.getInt(at + FIELD_VALUE_OFFSET));
+                if (transactionsFrom == 0) {
+                    throw headerCorrupt("its transactions height is 0 (the first is block 1)");
+                }
+            } else if (rules && tag == DifficultyRule.FIELD_TAG) {
                 if (rule != null) {
                     throw headerCorrupt("it holds two difficulty rules");
                 }
@@ -135,8 +158,11 @@ final class ChainReader {
             }
             at += FIELD_VALUE_OFFSET + length;
         }
-        if (version == VERSION && rule == null) {
-            throw headerCorrupt("format version 3, but it records no difficulty rule (field 0x0001)");
+        if (rules && rule == null) {
+            throw headerCorrupt("format version " + version + ", but it records no difficulty rule (field 0x0001)");
+        }
+        if (version == VERSION && transactionsFrom == 0) {
+            throw headerCorrupt("format version 4, but it records no transactions height (field 0x0002)");
         }
         return rule;
     }
@@ -158,6 +184,7 @@ final class ChainReader {
             throws IOException {
         int headerLength = version == VERSION_1 ? V1_RECORD_HEADER_LENGTH : RECORD_HEADER_LENGTH;
         Tip tip = Tip.genesis();
+        ChainBalances balances = new ChainBalances();
         long record = 0;
         while (position < size) {
             record++;
@@ -165,7 +192,7 @@ final class ChainReader {
             if (size - position < headerLength) {
                 return torn(version, tip, record, position, "record " + record + " at byte " + position
                         + " is incomplete (" + (size - position) + " bytes of its " + headerLength
-                        + "-byte record header)", difficulty);
+                        + "-byte record header)", difficulty, balances);
             }
             ByteBuffer recordHeader = ByteBuffer.wrap(bytes(position, headerLength)).order(ByteOrder.BIG_ENDIAN);
             if (version != VERSION_1) {
@@ -190,7 +217,7 @@ final class ChainReader {
                     checkVersion1Length(position + headerLength, available, bodyLength, expectedCrc, where);
                 }
                 return torn(version, tip, record, position, "record " + record + " at byte " + position
-                        + " is incomplete (" + available + " of " + bodyLength + " body bytes)", difficulty);
+                        + " is incomplete (" + available + " of " + bodyLength + " body bytes)", difficulty, balances);
             }
             ByteBuffer body = ByteBuffer.wrap(bytes(position + headerLength, (int) bodyLength))
                     .order(ByteOrder.BIG_ENDIAN);
@@ -206,12 +233,31 @@ final class ChainReader {
                 throw new ChainCorruptException(where + " (height " + block.height() + ") breaks the difficulty"
                         + " rule: " + broken);
             }
+            if (checkLedger) {
+                applyLedger(balances, block, where);
+            }
             difficulty.add(block.height(), block.zeroBits(), block.data(), block.foundAtMillis());
             visitor.visit(block);
             tip = new Tip(block.height(), block.hash());
             position += headerLength + bodyLength;
         }
-        return new ReadResult(version, tip, record, position, size, null, difficulty);
+        return new ReadResult(version, tip, record, position, size, null, difficulty, transactionsFrom, balances);
+    }
+
+    /** The block's records and reward, every rule and signature checked; a block that breaks one is damage. */
+    private void applyLedger(ChainBalances balances, Block block, String where) throws ChainCorruptException {
+        String named = where + " (height " + block.height() + ")";
+        try {
+            balances.apply(block, ChainFile.carriesTransactions(transactionsFrom, block.height()));
+        } catch (dev.minepool.protocol.ledger.MalformedTxException e) {
+            throw new ChainCorruptException(named + " has a transaction region that does not parse: "
+                    + e.getMessage());
+        } catch (dev.minepool.protocol.ledger.Accounts.RejectedException e) {
+            throw new ChainCorruptException(named + " holds a record that breaks the ledger's rules ("
+                    + e.reason().text() + "): " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ChainCorruptException(named + " is corrupt: " + e.getMessage());
+        }
     }
 
     /**
@@ -287,13 +333,14 @@ final class ChainReader {
         return tip.height() == Genesis.HEIGHT ? "the genesis block" : "block " + tip.height();
     }
 
-    private ReadResult torn(int version, Tip tip, long record, long position, String what, Difficulty difficulty) {
-        return new ReadResult(version, tip, record - 1, position, size, what, difficulty);
+    private ReadResult torn(int version, Tip tip, long record, long position, String what, Difficulty difficulty,
+                            ChainBalances balances) {
+        return new ReadResult(version, tip, record - 1, position, size, what, difficulty, transactionsFrom, balances);
     }
 
     private ReadResult tornHeader(int headerLength) {
         return new ReadResult(0, Tip.genesis(), 0, 0, size, "the file header is incomplete (" + size + " of "
-                + headerLength + " bytes)", Difficulty.unrecorded());
+                + headerLength + " bytes)", Difficulty.unrecorded(), 0, new ChainBalances());
     }
 
     private ChainCorruptException headerCorrupt(String why) {

@@ -5,7 +5,10 @@ import dev.minepool.server.ledger.Ledger;
 import java.io.IOException;
 import java.util.Map;
 
-/** {@code GET /api/balances}: miner name to coins, one per block won, computed from the chain. */
+/**
+ * {@code GET /api/balances}: miner name to coins (8 decimals), from the ledger: every reward and every confirmed
+ * transfer, as {@link Ledger} keeps them after the tip. Names with nothing left are not listed.
+ */
 final class BalancesResource implements Exchanges.Resource {
     private final Ledger ledger;
 
@@ -17,7 +20,7 @@ final class BalancesResource implements Exchanges.Resource {
     public void get(HttpExchange exchange) throws IOException {
         Json json = new Json().beginObject().field("height", ledger.height()).name("balances").beginObject();
         for (Map.Entry<String, Long> e : ledger.balances().entrySet()) {
-            json.field(e.getKey(), e.getValue());
+            json.name(e.getKey()).coins(e.getValue());
         }
         Exchanges.json(exchange, 200, json.endObject().endObject().toString());
     }

@@ -1,7 +1,9 @@
 package dev.minepool.server.http;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.minepool.protocol.ledger.TxRecord;
 import dev.minepool.server.ledger.Ledger;
+import dev.minepool.server.ledger.TxStatus;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -9,7 +11,7 @@ import java.util.Map;
 
 /**
  * {@code GET /api/blocks?from=&limit=} (newest first, from a height down) and {@code GET /api/blocks/{height}}
- * (one block with its job data in hex, enough to re-check its proof: {@code SHA-256(data || nonce)} must have
+ * (one block with its job data in hex and its transaction records, enough to re-check its proof: {@code SHA-256(data || nonce)} must have
  * {@code zeroBits} leading zero bits, and the data starts with the previous block's hash).
  */
 final class BlocksResource implements Exchanges.Resource {
@@ -45,6 +47,11 @@ final class BlocksResource implements Exchanges.Resource {
                     + ledger.height() + ")");
         }
         Json json = block(new Json(), entry).name("data").value(HexFormat.of().formatHex(data));
+        json.name("transactions").beginArray();
+        for (TxRecord record : ledger.transactions(height)) {
+            Shapes.tx(json, new TxStatus(record.txidHex(), record, TxStatus.State.CONFIRMED, height, null, null));
+        }
+        json.endArray();
         Exchanges.json(exchange, 200, json.endObject().toString());
     }
 

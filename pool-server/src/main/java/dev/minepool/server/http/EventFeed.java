@@ -60,7 +60,8 @@ final class EventFeed implements Runnable, AutoCloseable {
                     for (int i = blocks.size() - 1; i >= 0; i--) {
                         PoolSnapshot.BlockView b = blocks.get(i);
                         if (b.height() > lastBlock) {
-                            hub.publish("block", block(b));
+                            dev.minepool.server.ledger.Ledger.Entry entry = ledger.block(b.height());
+                            hub.publish("block", block(b, entry == null ? 0 : entry.transactions()));
                             lastBlock = b.height();
                         }
                     }
@@ -112,11 +113,13 @@ final class EventFeed implements Runnable, AutoCloseable {
         return names;
     }
 
-    static String block(PoolSnapshot.BlockView b) {
+    /** @param transactions the records the block carries (the ledger has it: the block is on disk) */
+    static String block(PoolSnapshot.BlockView b, int transactions) {
         return new Json().beginObject().field("height", b.height()).field("hash", b.hash())
                 .field("previousHash", b.previousHash()).field("nonce", b.nonce()).field("zeroBits", b.zeroBits())
                 .field("winner", b.winner()).field("foundAt", Instant.ofEpochMilli(b.foundAtMillis()).toString())
-                .field("timeToMineSeconds", b.millisToMine() / 1000.0).endObject().toString();
+                .field("timeToMineSeconds", b.millisToMine() / 1000.0).field("transactions", transactions)
+                .endObject().toString();
     }
 
     /** Seconds, or null for a negative number of milliseconds: not known (no target, or fewer than 2 blocks). */
@@ -141,7 +144,7 @@ final class EventFeed implements Runnable, AutoCloseable {
             MinersResource.Row row = rows.get(i);
             json.beginObject().field("name", row.name()).field("connections", row.connections())
                     .field("hashRate1m", row.rate1m()).field("hashRate5m", row.rate5m())
-                    .field("blocksWon", row.blocksWon()).field("balance", ledger.balance(row.name())).endObject();
+                    .field("blocksWon", row.blocksWon()).name("balance").coins(ledger.balance(row.name())).endObject();
         }
         return json.endArray().endObject().toString();
     }

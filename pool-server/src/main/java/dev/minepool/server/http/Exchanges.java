@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
-/** What every resource does the same way: GET only, JSON bodies, JSON errors with the status, query values. */
+/**
+ * What every resource does the same way: GET (and POST where a resource takes it), JSON bodies, JSON errors with
+ * the status, query values.
+ */
 final class Exchanges {
     private Exchanges() {
     }
@@ -18,10 +21,17 @@ final class Exchanges {
     static final class HttpError extends Exception {
         private static final long serialVersionUID = 1L;
         final int status;
+        /** The broken ledger rule's code ({@code bad-signature}), or null. */
+        final String reason;
 
         HttpError(int status, String message) {
+            this(status, message, null);
+        }
+
+        HttpError(int status, String message, String reason) {
             super(message, null, false, false);
             this.status = status;
+            this.reason = reason;
         }
     }
 
@@ -29,6 +39,11 @@ final class Exchanges {
     @FunctionalInterface
     interface Resource {
         void get(HttpExchange exchange) throws IOException, HttpError;
+    }
+
+    /** A resource that also takes a POST. */
+    interface PostResource extends Resource {
+        void post(HttpExchange exchange) throws IOException, HttpError;
     }
 
     /**
@@ -39,17 +54,23 @@ final class Exchanges {
         return exchange -> {
             try {
                 String method = exchange.getRequestMethod();
+                if (method.equals("POST") && resource instanceof PostResource post) {
+                    post.post(exchange);
+                    return;
+                }
                 if (!method.equals("GET") && !method.equals("HEAD")) {
-                    exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                    throw new HttpError(405, "method " + method + " is not allowed here; use GET");
+                    boolean posts = resource instanceof PostResource;
+                    exchange.getResponseHeaders().set("Allow", posts ? "GET, HEAD, POST" : "GET, HEAD");
+                    throw new HttpError(405, "method " + shorten(method) + " is not allowed here; use "
+                            + (posts ? "GET or POST" : "GET"));
                 }
                 resource.get(exchange);
             } catch (HttpError e) {
-                error(exchange, e.status, e.getMessage());
+                error(exchange, e.status, e.getMessage(), e.reason);
             } catch (IOException e) {
                 // the caller went away: nothing to tell it
             } catch (RuntimeException e) {
-                error(exchange, 500, "internal error: " + e.getClass().getSimpleName());
+                error(exchange, 500, "internal error: " + e.getClass().getSimpleName(), null);
             } finally {
                 exchange.close();
             }
@@ -58,6 +79,28 @@ final class Exchanges {
 
     /** A resource at exactly {@code path}: {@code /api/pool/x} is not {@code /api/pool}. */
     static Resource exact(String path, Resource resource) {
+        if (resource instanceof PostResource post) {
+            return new PostResource() {
+                @Override
+                public void get(HttpExchange exchange) throws IOException, HttpError {
+                    check(exchange);
+                    post.get(exchange);
+                }
+
+                @Override
+                public void post(HttpExchange exchange) throws IOException, HttpError {
+                    check(exchange);
+                    post.post(exchange);
+                }
+
+                private void check(HttpExchange exchange) throws HttpError {
+                    String requested = exchange.getRequestURI().getPath();
+                    if (!requested.equals(path) && !requested.equals(path + "/")) {
+                        throw new HttpError(404, "no such endpoint: " + shorten(requested));
+                    }
+                }
+            };
+        }
         return exchange -> {
             String requested = exchange.getRequestURI().getPath();
             if (!requested.equals(path) && !requested.equals(path + "/")) {
@@ -84,9 +127,13 @@ final class Exchanges {
         }
     }
 
-    private static void error(HttpExchange exchange, int status, String message) {
+    private static void error(HttpExchange exchange, int status, String message, String reason) {
         try {
-            json(exchange, status, new Json().beginObject().field("error", message).endObject().toString());
+            Json json = new Json().beginObject().field("error", message);
+            if (reason != null) {
+                json.field("reason", reason);
+            }
+            json(exchange, status, json.endObject().toString());
         } catch (IOException | RuntimeException e) {
             // headers already sent, or the caller went away
         }

@@ -20,7 +20,9 @@ import java.util.function.Supplier;
  *   GET /api/pool            the pool: tip, difficulty, miners, hash rate, uptime, version
  *   GET /api/miners          connected miners by name, fastest first (?offset=&amp;limit=)
  *   GET /api/blocks          blocks, newest first (?from=&amp;limit=); /api/blocks/{height}: one, with its data
- *   GET /api/balances        coins per miner name, from the chain
+ *   GET /api/balances        coins per miner name, from the ledger (rewards and transfers)
+ *   POST /api/transactions   a signed record for the mempool; GET /api/transactions/{txid}: where it stands
+ *   GET /api/accounts/{name} one account: balances, key, next nonce, recent records
  *   GET /api/events          Server-Sent Events: block, miner-joined, miner-left, stats
  *   GET /metrics             Prometheus text format
  * </pre>
@@ -69,22 +71,33 @@ public final class HttpApi implements AutoCloseable {
         return server.getAddress();
     }
 
-    public void start(Supplier<PoolSnapshot> snapshots, SnapshotSource source, Ledger ledger,
-                      String version) {
+    /** Hands a record to the loop's mempool (see {@link dev.minepool.server.PoolServer#submit}). */
+    @FunctionalInterface
+    public interface Submitter {
+        java.util.concurrent.CompletableFuture<dev.minepool.server.ledger.TxStatus> submit(
+                dev.minepool.protocol.ledger.TxRecord record);
+    }
+
+    public void start(Supplier<PoolSnapshot> snapshots, SnapshotSource source, Ledger ledger, Submitter submitter,
+                      dev.minepool.protocol.chain.DifficultyRule rule, String version) {
         MinersResource miners = new MinersResource(snapshots, ledger);
         hub = new EventHub();
         feed = new EventFeed(source, hub, miners, ledger);
         server.createContext("/", Exchanges.handler(new DashboardResource()));
         server.createContext("/api/", Exchanges.handler(exchange -> {
             throw new Exchanges.HttpError(404, "no such endpoint: " + Exchanges.shorten(exchange.getRequestURI()
-                    .getPath()) + " (there are /api/pool, /api/miners, /api/blocks, /api/balances, /api/events)");
+                    .getPath()) + " (there are /api/pool, /api/miners, /api/blocks, /api/balances, /api/transactions, /api/accounts,"
+                    + " /api/events)");
         }));
         server.createContext("/api/pool", Exchanges.handler(Exchanges.exact("/api/pool",
-                new PoolResource(snapshots, ledger, version))));
+                new PoolResource(snapshots, ledger, rule, version))));
         server.createContext("/api/miners", Exchanges.handler(Exchanges.exact("/api/miners", miners)));
         server.createContext(BlocksResource.PATH, Exchanges.handler(new BlocksResource(ledger)));
         server.createContext("/api/balances", Exchanges.handler(Exchanges.exact("/api/balances",
                 new BalancesResource(ledger))));
+        server.createContext(TransactionsResource.PATH, Exchanges.handler(new TransactionsResource(ledger,
+                submitter::submit)));
+        server.createContext(AccountsResource.PATH, Exchanges.handler(new AccountsResource(ledger)));
         server.createContext("/api/events", hub);
         server.createContext("/metrics", Exchanges.handler(Exchanges.exact("/metrics", new MetricsResource(snapshots))));
         server.setExecutor(executor);

@@ -94,6 +94,17 @@ final class Json {
         return this;
     }
 
+    /**
+     * Coins as a JSON number with exactly 8 decimals ({@code 1.50000000}), from base units, never through floating
+     * point: {@link dev.minepool.protocol.ledger.Coins#format}.
+     */
+    Json coins(long units) {
+        separate();
+        out.append(dev.minepool.protocol.ledger.Coins.format(units));
+        comma = true;
+        return this;
+    }
+
     Json field(String name, String value) {
         return name(name).value(value);
     }

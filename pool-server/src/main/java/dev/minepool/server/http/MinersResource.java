@@ -51,7 +51,7 @@ final class MinersResource implements Exchanges.Resource {
             json.beginObject().field("name", row.name()).field("connections", row.connections())
                     .name("hashRate").beginObject().field("1m", row.rate1m()).field("5m", row.rate5m()).endObject()
                     .field("slotsDone", row.slotsDone()).field("blocksWon", row.blocksWon())
-                    .field("balance", ledger.balance(row.name()))
+                    .name("balance").coins(ledger.balance(row.name()))
                     .field("lastSeen", Instant.ofEpochMilli(row.lastSeenMillis()).toString()).endObject();
         }
         Exchanges.json(exchange, 200, json.endArray().endObject().toString());

@@ -1,6 +1,7 @@
 package dev.minepool.server.http;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.minepool.protocol.chain.DifficultyRule;
 import dev.minepool.server.ledger.Ledger;
 import dev.minepool.server.status.PoolSnapshot;
 import java.io.IOException;
@@ -11,16 +12,20 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /api/pool}: the chain's tip, the difficulty (the current bits, the rule, its target block time and the
- * block time measured over the last blocks), who is connected, the hash rate, uptime and version.
+ * block time measured over the last blocks), who is connected, the hash rate, uptime and version, and the chain's
+ * consensus rules as its file records them (the difficulty rule and the transactions height).
  */
 final class PoolResource implements Exchanges.Resource {
     private final Supplier<PoolSnapshot> snapshots;
     private final Ledger ledger;
     private final String version;
+    private final DifficultyRule rule;
 
-    PoolResource(Supplier<PoolSnapshot> snapshots, Ledger ledger, String version) {
+    /** @param rule the chain's difficulty rule, as its file records it */
+    PoolResource(Supplier<PoolSnapshot> snapshots, Ledger ledger, DifficultyRule rule, String version) {
         this.snapshots = snapshots;
         this.ledger = ledger;
+        this.rule = rule;
         this.version = version;
     }
 
@@ -60,8 +65,18 @@ final class PoolResource implements Exchanges.Resource {
                 .field("blocksThisRun", s.blocksThisRun())
                 .field("startedAt", Instant.ofEpochMilli(s.startedAtMillis()).toString())
                 .field("uptimeSeconds", (s.takenAtMillis() - s.startedAtMillis()) / 1000.0)
-                .field("version", version)
+                .field("version", version);
+        // Everything a verifier needs to re-run the consensus rules over /api/blocks.
+        json.name("rules").beginObject().name("difficulty").beginObject()
+                .field("rule", rule.retargets() ? "retarget" : "fixed")
+                .field("startBits", rule.startBits())
+                .field("targetBlockTimeMs", rule.retargets() ? rule.targetMillis() : 0)
+                .field("tauMs", rule.retargets() ? rule.tauMillis() : 0)
+                .field("firstHeight", rule.firstHeight())
+                .endObject()
+                .field("transactionsFromHeight", ledger.transactionsFrom())
                 .endObject();
+        json.endObject();
         Exchanges.json(exchange, 200, json.toString());
     }
 }

@@ -67,6 +67,13 @@ public final class EventLoop implements Runnable {
      */
     public EventLoop(PoolConfig config, ServerSocketChannel listener, BlockSink chain,
                      java.util.function.Consumer<PoolSnapshot> publish) throws IOException {
+        this(config, listener, chain, dev.minepool.server.rules.PendingRecords.NONE, publish);
+    }
+
+    /** @param pending what fills each new job's transaction region (the mempool, on this loop's thread) */
+    public EventLoop(PoolConfig config, ServerSocketChannel listener, BlockSink chain,
+                     dev.minepool.server.rules.PendingRecords pending,
+                     java.util.function.Consumer<PoolSnapshot> publish) throws IOException {
         this.config = config;
         this.log = config.log();
         this.listener = listener;
@@ -74,7 +81,7 @@ public final class EventLoop implements Runnable {
         this.listenerKey = listener.register(selector, SelectionKey.OP_ACCEPT);
         this.admission = new Admission(config.maxClients(), config.maxClientsPerHost());
         this.connections = new Connections(config, admission);
-        this.referee = new Referee(config, PoolClock.SYSTEM, chain, connections);
+        this.referee = new Referee(config, PoolClock.SYSTEM, chain, connections, pending);
         this.snapshots = new Snapshots(config, referee, selector, publish);
         connections.wire(referee, snapshots);
         this.acceptor = new Acceptor(config, selector, listener, listenerKey, admission, connections, snapshots,

@@ -14,6 +14,14 @@ public interface BlockSink {
     Difficulty difficulty();
 
     /**
+     * The first height whose job data carries a transaction region (the chain file records it); 0 for a chain of
+     * filler only.
+     */
+    default long transactionsFrom() {
+        return 0;
+    }
+
+    /**
      * Stores the block durably; when this returns, the block survives a crash, so its {@code A} may be sent.
      *
      * @throws IOException if it could not be stored; the block must then never be acknowledged

@@ -1,6 +1,7 @@
 package dev.minepool.server.rules;
 
 import dev.minepool.protocol.BlockHeader;
+import dev.minepool.protocol.ledger.TxRegion;
 import dev.minepool.server.PoolConfig;
 import dev.minepool.server.chain.ChainFile;
 import dev.minepool.protocol.chain.Difficulty;
@@ -25,10 +26,23 @@ final class JobBoard {
     private Round current;
     private Round lastWon;
     private long jobsOpened;
+    private final long transactionsFrom;
+    private final PendingRecords pending;
 
     JobBoard(PoolConfig config, PoolClock clock, ChainFile.Tip tip, Difficulty difficulty, long nowMillis) {
+        this(config, clock, tip, difficulty, nowMillis, 0, PendingRecords.NONE);
+    }
+
+    /**
+     * @param transactionsFrom the first height whose jobs carry a transaction region (0: none does)
+     * @param pending          the records a new job's region takes
+     */
+    JobBoard(PoolConfig config, PoolClock clock, ChainFile.Tip tip, Difficulty difficulty, long nowMillis,
+             long transactionsFrom, PendingRecords pending) {
         this.config = config;
         this.clock = clock;
+        this.transactionsFrom = transactionsFrom;
+        this.pending = pending;
         this.nextNumber = config.firstJobNumber();
         this.current = round(tip, difficulty, nowMillis);
     }
@@ -94,8 +108,14 @@ final class JobBoard {
         // Never before the block before's timestamp, even if the wall clock stepped back: the rule refuses that.
         long timestamp = Math.max(clock.currentTimeMillis(), round.earliestTimestamp);
         new BlockHeader(round.previousHash, round.height, timestamp, extraNonce).writeTo(data);
-        config.transactions().fill(data, BlockHeader.TRANSACTIONS_OFFSET,
-                data.length - BlockHeader.TRANSACTIONS_OFFSET);
+        int filler = BlockHeader.TRANSACTIONS_OFFSET;
+        if (transactionsFrom > 0 && round.height >= transactionsFrom
+                && data.length >= BlockHeader.TRANSACTIONS_OFFSET + TxRegion.COUNT_BYTES) {
+            // The count and the pending records in arrival order; the filler after them still makes every
+            // sibling's data differ (with the extra-nonce).
+            filler = TxRegion.write(data, pending.take(TxRegion.capacity(data.length)));
+        }
+        config.transactions().fill(data, filler, data.length - filler);
         Job job = new Job(number, round, extraNonce, data, config.slotsPerJob());
         byNumber[number] = job;
         round.opened(job);

@@ -46,12 +46,18 @@ public final class Referee {
     private long lastFanOutNanos = -1;
 
     public Referee(PoolConfig config, PoolClock clock, BlockSink chain, Outbox outbox) {
+        this(config, clock, chain, outbox, PendingRecords.NONE);
+    }
+
+    /** @param pending fills each new job's transaction region (the mempool) */
+    public Referee(PoolConfig config, PoolClock clock, BlockSink chain, Outbox outbox, PendingRecords pending) {
         this.config = config;
         this.clock = clock;
         this.chain = chain;
         this.outbox = outbox;
         this.log = config.log();
-        this.board = new JobBoard(config, clock, chain.tip(), chain.difficulty(), clock.currentTimeMillis());
+        this.board = new JobBoard(config, clock, chain.tip(), chain.difficulty(), clock.currentTimeMillis(),
+                chain.transactionsFrom(), pending);
     }
 
     /** The totals so far; a copy. */

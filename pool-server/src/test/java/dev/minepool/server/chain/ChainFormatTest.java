@@ -33,9 +33,13 @@ class ChainFormatTest {
     }
 
     @Test
-    void theFileHeaderIsMagicVersionLengthTheRuleAndCrc() {
+    void theFileHeaderIsMagicVersionLengthTheRuleTheTransactionsHeightAndCrc() {
+        assertThat(ChainFile.HEADER_LENGTH).isEqualTo(38);
+        assertThat(HexFormat.of().formatHex(ChainFile.fileHeader(TestChains.GOLDEN_RULE, 1))).isEqualTo("4d504348"
+                + "0004" + "0026" + "0001" + "000e" + "02" + "08" + "000003e8" + "00000fa0" + "00000001"
+                + "0002" + "0004" + "00000001" + "c481133a");
         assertThat(ChainFile.RULE_HEADER_LENGTH).isEqualTo(30);
-        assertThat(HexFormat.of().formatHex(ChainFile.fileHeader(TestChains.GOLDEN_RULE))).isEqualTo("4d504348"
+        assertThat(HexFormat.of().formatHex(ChainFile.version3FileHeader(TestChains.GOLDEN_RULE))).isEqualTo("4d504348"
                 + "0003" + "001e" + "0001" + "000e" + "02" + "08" + "000003e8" + "00000fa0" + "00000001" + "da2b9f54");
         assertThat(HexFormat.of().formatHex(ChainFile.version2FileHeader())).isEqualTo("4d504348" + "0002" + "000c"
                 + "1f1212ed");
@@ -45,13 +49,15 @@ class ChainFormatTest {
     void aPoolWritesTheGoldenBytes() throws Exception {
         Path file = dir.resolve("chain.dat");
         try (ChainFile chain = ChainFile.open(file, TestChains.GOLDEN_RULE, log)) {
-            for (var block : TestChains.golden()) {
+            for (var block : TestChains.goldenV4()) {
                 chain.append(block);
             }
+            assertThat(chain.balances().balances()).as("the ledger after both blocks")
+                    .containsExactly(java.util.Map.entry("alice", 50_000_000L), java.util.Map.entry("żółw", 150_000_000L));
         }
         assertThat(HexFormat.of().formatHex(Files.readAllBytes(file)))
-                .as("the file a pool wrote, against chain-v3-golden.hex")
-                .isEqualTo(HexFormat.of().formatHex(TestChains.goldenHex("chain-v3-golden.hex")));
+                .as("the file a pool wrote, against chain-v4-golden.hex")
+                .isEqualTo(HexFormat.of().formatHex(TestChains.goldenHex("chain-v4-golden.hex")));
         assertThat(log.lines).as("a new file is no event").isEmpty();
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).as("the header was written beside the file and renamed: nothing is left")
@@ -60,9 +66,95 @@ class ChainFormatTest {
     }
 
     @Test
+    void theVersion4GoldenReadsBackWithItsLedger() throws Exception {
+        Path file = dir.resolve("chain.dat");
+        Files.write(file, TestChains.goldenHex("chain-v4-golden.hex"));
+        assertThat(TestChains.scan(file)).containsExactlyElementsOf(TestChains.goldenV4());
+        ChainFile.ReadResult result = ChainFile.scan(file, b -> { });
+        assertThat(result.version()).isEqualTo(4);
+        assertThat(result.rule()).isEqualTo(TestChains.GOLDEN_RULE);
+        assertThat(result.transactionsFrom()).isEqualTo(1);
+        assertThat(result.tip().hashHex())
+                .isEqualTo("00b8a4fc9527f493fda263534d3a7502956a450b02d0621629bec5497b8a970d");
+        assertThat(result.balances().balances()).as("1 coin each, then 0.5 from alice to żółw")
+                .containsExactly(java.util.Map.entry("alice", 50_000_000L), java.util.Map.entry("żółw", 150_000_000L));
+        assertThat(TestChains.goldenV4().get(1).data()).as("the transfer's txid, as make_goldens.py printed it")
+                .satisfies(d -> assertThat(dev.minepool.protocol.ledger.TxRegion.read(d).get(0).txidHex())
+                        .isEqualTo("95db24ad10723bd85a23a7f11db2c2241fd07e7a5b15e15a6950d68d0ed57699"));
+    }
+
+    @Test
+    void aBlockWhoseRecordBreaksARuleIsDamageNamingTheBlock() throws Exception {
+        // Block 2's transfer with its amount raised to 2 coins (more than alice has), its signature left as it was,
+        // its proof of work redone and both CRCs made good: only the ledger's rules can tell.
+        List<Block> good = TestChains.goldenV4();
+        Block second = good.get(1);
+        byte[] data = second.data();
+        int amountAt = dev.minepool.protocol.BlockHeader.TRANSACTIONS_OFFSET + 2 + 21;
+        ByteBuffer.wrap(data).putLong(amountAt, 200_000_000L);
+        long nonce = 0;
+        while (!dev.minepool.protocol.ProofOfWork.meets(dev.minepool.protocol.ProofOfWork.hash(data, nonce), 8)) {
+            nonce++;
+        }
+        Block forged = new Block(2, second.previousHash(), data, nonce, 8, second.winner(), second.foundAtMillis(),
+                second.millisToMine());
+        Path file = dir.resolve("chain.dat");
+        Files.write(file, TestChains.file(TestChains.GOLDEN_RULE, List.of()));
+        try (ChainFile chain = ChainFile.open(file, TestChains.GOLDEN_RULE, log)) {
+            chain.append(good.get(0));
+            assertThatThrownBy(() -> chain.append(forged)).as("the pool never writes such a block")
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("block 2 breaks the ledger");
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer withForged = ByteBuffer.allocate(bytes.length + TestChains.record(forged).length);
+        withForged.put(bytes).put(TestChains.record(forged));
+        Files.write(file, withForged.array());
+        assertThatThrownBy(() -> ChainFile.open(file, TestChains.GOLDEN_RULE, log))
+                .isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("record 2 (at byte ")
+                .hasMessageContaining("(height 2) holds a record that breaks the ledger's rules (bad signature)");
+        assertThat(TestChains.Command.run(file).err()).contains("(height 2) holds a record that breaks the ledger");
+    }
+
+    @Test
+    void aVersion3FileIsUpgradedToVersion4WithTransactionsFromTheBlockAfterItsTip() throws Exception {
+        Path file = dir.resolve("chain.dat");
+        Files.write(file, TestChains.goldenHex("chain-v3-golden.hex"));
+        try (ChainFile chain = ChainFile.open(file, TestChains.GOLDEN_RULE, log)) {
+            assertThat(chain.transactionsFrom()).isEqualTo(3);
+            assertThat(chain.tip().height()).isEqualTo(2);
+        }
+        byte[] upgraded = Files.readAllBytes(file);
+        assertThat(java.util.Arrays.copyOf(upgraded, ChainFile.HEADER_LENGTH)).as("the rule it recorded, and 3")
+                .isEqualTo(ChainFile.fileHeader(TestChains.GOLDEN_RULE, 3));
+        assertThat(TestChains.scan(file)).as("the same blocks").containsExactlyElementsOf(TestChains.golden());
+        assertThat(Files.readAllBytes(dir.resolve("chain.dat.v3"))).as("the old file is kept")
+                .isEqualTo(TestChains.goldenHex("chain-v3-golden.hex"));
+        assertThat(log.lines).singleElement().asString().contains("upgraded from format version 3 to 4 (2 blocks,"
+                + " under the rule", "transactions from block 3", "kept as " + dir.resolve("chain.dat.v3"));
+        assertThat(ChainFile.scan(file, b -> { }).balances().balances()).as("a coin per block, as before")
+                .containsExactly(java.util.Map.entry("alice", 100_000_000L), java.util.Map.entry("żółw", 100_000_000L));
+    }
+
+    @Test
+    void aVersion4HeaderWithoutATransactionsHeightOrWithZeroIsRefused() throws Exception {
+        Path file = dir.resolve("chain.dat");
+        byte[] rule = TestChains.GOLDEN_RULE.encode();
+        Files.write(file, withHeaderFields(4, new int[] {1}, new byte[][] {rule}));
+        assertThatThrownBy(() -> ChainFile.scan(file, b -> { })).isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("records no transactions height (field 0x0002)");
+        Files.write(file, withHeaderFields(4, new int[] {1, 2}, new byte[][] {rule, {0, 0, 0, 0}}));
+        assertThatThrownBy(() -> ChainFile.scan(file, b -> { })).isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("transactions height is 0");
+        Files.write(file, withHeaderFields(4, new int[] {1, 2, 2}, new byte[][] {rule, {0, 0, 0, 3}, {0, 0, 0, 3}}));
+        assertThatThrownBy(() -> ChainFile.scan(file, b -> { })).isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("two transactions heights");
+    }
+
+    @Test
     void theGoldensReadBackFieldForField() throws Exception {
         Path file = dir.resolve("chain.dat");
-        for (int version : new int[] {3, 2}) {
+        for (int version : new int[] {3, 2}) { // the same blocks, with filler after the block header
             Files.write(file, TestChains.goldenHex("chain-v" + version + "-golden.hex"));
             assertThat(TestChains.scan(file)).containsExactlyElementsOf(TestChains.golden());
             ChainFile.ReadResult result = ChainFile.scan(file, b -> { });
@@ -108,8 +200,12 @@ class ChainFormatTest {
 
         Files.write(file, withHeaderFields(3, new int[] {1, 0x0002}, new byte[][] {rule, {1, 2, 3}}));
         assertThatThrownBy(() -> ChainFile.open(file, TestChains.GOLDEN_RULE, log))
-                .isInstanceOf(ChainCorruptException.class)
+                .as("version 3 defined only the rule").isInstanceOf(ChainCorruptException.class)
                 .hasMessageContaining("file header holds field 0x0002, which this pool does not know");
+        Files.write(file, withHeaderFields(4, new int[] {1, 2, 0x0003}, new byte[][] {rule, {0, 0, 0, 3}, {1}}));
+        assertThatThrownBy(() -> ChainFile.open(file, TestChains.GOLDEN_RULE, log))
+                .isInstanceOf(ChainCorruptException.class)
+                .hasMessageContaining("file header holds field 0x0003, which this pool does not know");
 
         Files.write(file, withHeaderFields(2, new int[] {1}, new byte[][] {rule}));
         assertThatThrownBy(() -> ChainFile.open(file, TestChains.GOLDEN_RULE, log))
@@ -121,11 +217,11 @@ class ChainFormatTest {
     void aNewerVersionIsRefusedNamingIt() throws Exception {
         Path file = dir.resolve("chain.dat");
         byte[] bytes = TestChains.file(TestChains.golden());
-        bytes[ChainFile.VERSION_OFFSET + 1] = 4;
+        bytes[ChainFile.VERSION_OFFSET + 1] = 5;
         Files.write(file, bytes);
         assertThatThrownBy(() -> ChainFile.open(file, TestChains.fixedRule(TestChains.golden()), log))
                 .isInstanceOf(ChainCorruptException.class)
-                .hasMessageContaining("format version 4; this pool reads versions 1, 2 and 3");
+                .hasMessageContaining("format version 5; this pool reads versions 1, 2, 3 and 4");
         assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
     }
 

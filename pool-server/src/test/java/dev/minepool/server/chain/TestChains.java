@@ -4,6 +4,13 @@ import dev.minepool.protocol.chain.DifficultyRule;
 import dev.minepool.protocol.chain.Difficulty;
 import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.ProofOfWork;
+import dev.minepool.protocol.MinerName;
+import dev.minepool.protocol.ledger.Ed25519;
+import dev.minepool.protocol.ledger.NameRegistration;
+import dev.minepool.protocol.ledger.Transfer;
+import dev.minepool.protocol.ledger.TxRecord;
+import dev.minepool.protocol.ledger.TxRegion;
+import java.security.PrivateKey;
 import dev.minepool.server.PoolLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -67,6 +74,52 @@ final class TestChains {
         return blocks(2, 56, 8, "alice", "żółw");
     }
 
+    /**
+     * The blocks of chain-v4-golden.hex (see make_goldens.py): their job data carries a region; block 1 (alice)
+     * registers alice's key, block 2 (żółw) moves 0.5 coin from alice to żółw.
+     */
+    static List<Block> goldenV4() {
+        PrivateKey alice = seededKey("alice");
+        MinerName aliceName = MinerName.parse("alice");
+        TxRecord[] records = {
+                NameRegistration.sign(aliceName, Ed25519.rawPublicKeyOf(alice), alice),
+                Transfer.sign(aliceName, MinerName.parse("żółw"), 50_000_000L, 1, alice)};
+        String[] winners = {"alice", "żółw"};
+        List<Block> blocks = new ArrayList<>();
+        byte[] previous = Genesis.hash();
+        for (int height = 1; height <= 2; height++) {
+            long jobMillis = FIRST_JOB_MILLIS + height * 1000L;
+            byte[] record = records[height - 1].toBytes();
+            byte[] data = new byte[BlockHeader.LENGTH + 2 + record.length + 2];
+            new BlockHeader(previous, height, jobMillis, 0).writeTo(data);
+            int end = TxRegion.write(data, List.of(records[height - 1]));
+            data[end] = (byte) height;
+            data[end + 1] = (byte) (height + 1);
+            long nonce = 0;
+            while (!ProofOfWork.meets(ProofOfWork.hash(data, nonce), 8)) {
+                nonce++;
+            }
+            Block block = new Block(height, previous, data, nonce, 8, winners[height - 1], jobMillis + 1500,
+                    1500L * height);
+            blocks.add(block);
+            previous = block.hash();
+        }
+        return blocks;
+    }
+
+    /** The Ed25519 key whose 32-byte seed is SHA-256("minepool golden " + name), as make_goldens.py makes it. */
+    static PrivateKey seededKey(String name) {
+        try {
+            byte[] seed = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("minepool golden " + name).getBytes(StandardCharsets.UTF_8));
+            byte[] pkcs8 = HexFormat.of().parseHex("302e020100300506032b657004220420" + HexFormat.of().formatHex(seed));
+            return java.security.KeyFactory.getInstance("Ed25519")
+                    .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The rule of chain-v3-golden.hex: retarget from 8 bits toward 1 s, which its two blocks meet. */
     static final DifficultyRule GOLDEN_RULE = new DifficultyRule(DifficultyRule.Kind.RETARGET, 8, 1000, 4000, 1);
 
@@ -112,14 +165,22 @@ final class TestChains {
         return DifficultyRule.fixed(blocks.isEmpty() ? 8 : blocks.get(0).zeroBits());
     }
 
-    /** A version 3 file, as a pool with {@code --bits} of these blocks writes it, encoded by ChainFile. */
+    /**
+     * A version 4 file, as a pool with {@code --bits} of these blocks writes it once it has upgraded them, encoded
+     * by ChainFile: transactions from the block after them (their data after the block header is filler).
+     */
     static byte[] file(List<Block> blocks) {
         return file(fixedRule(blocks), blocks);
     }
 
-    /** A version 3 file that records {@code rule}, encoded by ChainFile. */
+    /** A version 4 file that records {@code rule}, transactions from the block after {@code blocks}. */
     static byte[] file(DifficultyRule rule, List<Block> blocks) {
-        return withHeader(ChainFile.fileHeader(rule), blocks);
+        return withHeader(ChainFile.fileHeader(rule, blocks.size() + 1), blocks);
+    }
+
+    /** A version 3 file that records {@code rule}, as pools before transactions wrote it. */
+    static byte[] v3File(DifficultyRule rule, List<Block> blocks) {
+        return withHeader(ChainFile.version3FileHeader(rule), blocks);
     }
 
     /** A version 2 file, as pools before the difficulty rule wrote it. */
@@ -136,7 +197,7 @@ final class TestChains {
         return out.toByteArray();
     }
 
-    /** Block {@code height}'s record in a version 3 file rewritten to say {@code zeroBits}, both CRCs made good. */
+    /** Block {@code height}'s record in a version 4 file rewritten to say {@code zeroBits}, both CRCs made good. */
     static byte[] withBits(byte[] file, int height, int zeroBits) {
         byte[] bytes = file.clone();
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
@@ -149,10 +210,10 @@ final class TestChains {
         return bytes;
     }
 
-    /** The byte offset of block {@code height}'s record in a version 3 file with a rule header. */
+    /** The byte offset of block {@code height}'s record in a version 4 file. */
     static int recordOffset(byte[] file, int height) {
         ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.BIG_ENDIAN);
-        int at = ChainFile.RULE_HEADER_LENGTH;
+        int at = ChainFile.HEADER_LENGTH;
         for (int h = 1; h < height; h++) {
             at += ChainFile.RECORD_HEADER_LENGTH + b.getInt(at + ChainFile.BODY_LENGTH_OFFSET);
         }

@@ -83,7 +83,7 @@ class TornTailTest {
             try (ChainFile chain = ChainFile.open(file, RULE, log, TestChains.CLOCK)) {
                 assertThat(chain.tip().height()).isZero();
             }
-            assertThat(Files.readAllBytes(file)).isEqualTo(ChainFile.fileHeader(RULE));
+            assertThat(Files.readAllBytes(file)).isEqualTo(ChainFile.fileHeader(RULE, 1));
             assertThat(Files.readAllBytes(run.resolve("chain.dat.torn-" + TestChains.SIDE_FILE_STAMP)))
                     .isEqualTo(Arrays.copyOf(header, cut));
             assertThat(log.lines).singleElement().asString().contains("file header is incomplete");
@@ -94,8 +94,8 @@ class TornTailTest {
     }
 
     @Test
-    void aVersion3FileHeaderCutShortIsDamageBecauseItIsNeverWrittenInPlace() throws Exception {
-        byte[] header = ChainFile.fileHeader(RULE);
+    void aVersion4FileHeaderCutShortIsDamageBecauseItIsNeverWrittenInPlace() throws Exception {
+        byte[] header = ChainFile.fileHeader(RULE, 1);
         for (int cut = ChainFile.HEADER_LENGTH_OFFSET + 2; cut < header.length; cut++) {
             Path file = dir.resolve("chain.dat");
             Files.write(file, Arrays.copyOf(header, cut));

@@ -82,7 +82,7 @@ class VersionOneTest {
         try (ChainFile chain = ChainFile.open(file(), FIXED_8, log, TestChains.CLOCK)) {
             assertThat(chain.tip().height()).isZero();
         }
-        assertThat(Files.readAllBytes(file())).isEqualTo(ChainFile.fileHeader(FIXED_8));
+        assertThat(Files.readAllBytes(file())).isEqualTo(ChainFile.fileHeader(FIXED_8, 1));
     }
 
     @Test
