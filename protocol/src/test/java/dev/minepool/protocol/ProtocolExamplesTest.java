@@ -98,22 +98,28 @@ class ProtocolExamplesTest {
 
     /**
      * The hex examples of PROTOCOL.md's fenced code blocks, in order, up to the chain file's section: its
-     * examples are file bytes, not messages, and the chain file's golden tests check them.
+     * examples are file bytes, not messages, and the chain file's golden tests check them. The section
+     * *Transactions* is skipped too: its examples are records inside job data, which
+     * {@code dev.minepool.protocol.ledger.TransactionExamplesTest} checks.
      */
     static List<Example> examples() throws IOException {
         List<String> lines = Files.readAllLines(PROTOCOL_MD, StandardCharsets.UTF_8);
         List<Example> examples = new ArrayList<>();
         boolean fenced = false;
+        boolean records = false;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (!fenced && line.equals("## The chain file")) {
                 break;
             }
+            if (!fenced && line.startsWith("## ")) {
+                records = line.equals("## Transactions");
+            }
             if (line.startsWith("```")) {
                 fenced = !fenced;
                 continue;
             }
-            if (!fenced || !STARTS_WITH_A_BYTE.matcher(line).find()) {
+            if (!fenced || records || !STARTS_WITH_A_BYTE.matcher(line).find()) {
                 continue;
             }
             Matcher m = EXAMPLE.matcher(line.stripTrailing());
