@@ -156,7 +156,7 @@ class ChainTest {
         String printed = out.toString(StandardCharsets.UTF_8);
         assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isZero();
         assertThat(printed).contains("3 blocks, every link and proof of work verified")
-                .containsPattern("alice\\s+2\\n").containsPattern("bob\\s+1\\n")
+                .containsPattern("alice\\s+2.00000000\\n").containsPattern("bob\\s+1.00000000\\n")
                 .containsPattern("\\s+3\\s+[0-9a-f]{64}\\s+bob\\s+8\\s+0x[0-9a-f]{8}");
 
         byte[] bytes = Files.readAllBytes(chainFile());
@@ -252,7 +252,7 @@ class ChainTest {
         List<Block> read = new ArrayList<>();
         ChainFile.scan(chainFile(), read::add);
         assertThat(read).containsExactly(block);
-        assertThat(Files.size(chainFile())).isEqualTo(ChainFile.RULE_HEADER_LENGTH
+        assertThat(Files.size(chainFile())).isEqualTo(ChainFile.HEADER_LENGTH
                 + ChainFile.RECORD_HEADER_LENGTH + ChainFile.DATA_OFFSET + data.length);
     }
 }

@@ -64,9 +64,8 @@ public final class ChainBalances {
             unnamed.merge(block.winner(), Coins.BLOCK_REWARD, Long::sum);
             return List.of();
         }
-        byte[] data = block.data();
-        List<TxRecord> records = withTransactions && hasRegion(data) ? TxRegion.read(data) : List.of();
-        accounts.applyBlock(data, winner, withTransactions && hasRegion(data));
+        List<TxRecord> records = withTransactions ? TxRegion.read(block.data()) : List.of();
+        accounts.applyBlock(records, winner);
         return records;
     }
 

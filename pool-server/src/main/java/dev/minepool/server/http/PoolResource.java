@@ -65,7 +65,8 @@ final class PoolResource implements Exchanges.Resource {
                 .field("blocksThisRun", s.blocksThisRun())
                 .field("startedAt", Instant.ofEpochMilli(s.startedAtMillis()).toString())
                 .field("uptimeSeconds", (s.takenAtMillis() - s.startedAtMillis()) / 1000.0)
-                .field("version", version);
+                .field("version", version)
+                .field("pendingTransactions", ledger.pendingCount());
         // Everything a verifier needs to re-run the consensus rules over /api/blocks.
         json.name("rules").beginObject().name("difficulty").beginObject()
                 .field("rule", rule.retargets() ? "retarget" : "fixed")

@@ -77,6 +77,7 @@ public final class Ledger {
     private final ConcurrentHashMap<MinerName, List<String>> recent = new ConcurrentHashMap<>();
     /** Dropped txids, oldest first: their statuses are kept for the last {@value Mempool#DROPPED_KEPT}. Loop only. */
     private final ArrayDeque<String> droppedOrder = new ArrayDeque<>();
+    private volatile int pendingCount;
 
     private Ledger(Path chainFile, long transactionsFrom, ChainBalances confirmed) {
         this.chainFile = chainFile;
@@ -211,6 +212,16 @@ public final class Ledger {
     /** The names with a published pending view. */
     java.util.Set<MinerName> pendingNames() {
         return pendingAccounts.keySet();
+    }
+
+    /** How many records the mempool holds. Loop only. */
+    void publishPendingCount(int count) {
+        pendingCount = count;
+    }
+
+    /** How many records wait in the mempool, as it last said. */
+    public int pendingCount() {
+        return pendingCount;
     }
 
     /** The height of the last block (0: only genesis). */

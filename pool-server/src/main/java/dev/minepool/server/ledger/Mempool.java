@@ -120,6 +120,7 @@ public final class Mempool {
             ledger.remember(name, txid);
         }
         publishViews(Ledger.names(record));
+        ledger.publishPendingCount(pending.size());
         return status;
     }
 
@@ -225,6 +226,7 @@ public final class Mempool {
         }
         touched.add(winner);
         publishViews(touched);
+        ledger.publishPendingCount(pending.size());
     }
 
     /** Rebuilds the view from the confirmed accounts, dropping every record that no longer passes. */

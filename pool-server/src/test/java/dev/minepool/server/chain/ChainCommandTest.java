@@ -40,7 +40,8 @@ class ChainCommandTest {
                         + " it, and the next block needs 8 (F = 8.0000)\n",
                 "chain work: 2^9.00 (512 hashes on average)\n",
                 "block time: mean 1.000 s over the last 1 block (from their found-at times), target 1 s\n",
-                "  alice       1\n", "  żółw        1\n").doesNotContain("format version");
+                "  alice       1.00000000\n", "  żółw        1.00000000\n",
+                "  total       2.00000000 (2 blocks × 1 coin)\n", "format version 3 (no transactions)");
     }
 
     @Test
@@ -115,8 +116,8 @@ class ChainCommandTest {
                 .contains("ev\\u{000A}\\u{001B}[2J")
                 .containsPattern("(?m)^       1  [0-9a-f]{64}  ev\\\\u\\{000A\\}\\\\u\\{001B\\}\\[2J     4  0x")
                 .containsPattern("(?m)^       2  [0-9a-f]{64}  bob            4  0x")
-                .containsPattern("(?m)^  ev\\\\u\\{000A\\}\\\\u\\{001B\\}\\[2J  1$");
-        assertThat(command.out().lines()).as("one line per block, none added by a name").hasSize(13);
+                .containsPattern("(?m)^  ev\\\\u\\{000A\\}\\\\u\\{001B\\}\\[2J  1.00000000$");
+        assertThat(command.out().lines()).as("one line per block, none added by a name (14 with the total)").hasSize(14);
     }
 
     @Test

@@ -49,6 +49,15 @@ final class TestChains {
      * golden files were made with 2 blocks, 56 bytes, 8 bits, alice and żółw).
      */
     static List<Block> blocks(int count, int dataSize, int zeroBits, String... winners) {
+        return blocks(Integer.MAX_VALUE, count, dataSize, zeroBits, winners);
+    }
+
+    /**
+     * Like {@link #blocks(int, int, int, String...)}, but from height {@code regionsFrom} on the data after the
+     * block header is an empty transaction region (a count of 0) and then the filler, as a pool of version 4 fills
+     * it with no record pending.
+     */
+    static List<Block> blocks(int regionsFrom, int count, int dataSize, int zeroBits, String... winners) {
         List<Block> blocks = new ArrayList<>();
         byte[] previous = Genesis.hash();
         for (int height = 1; height <= count; height++) {
@@ -57,6 +66,10 @@ final class TestChains {
             new BlockHeader(previous, height, jobMillis, 0).writeTo(data);
             for (int i = BlockHeader.LENGTH; i < dataSize; i++) {
                 data[i] = (byte) (i * 7 + height);
+            }
+            if (height >= regionsFrom) {
+                data[BlockHeader.LENGTH] = 0;
+                data[BlockHeader.LENGTH + 1] = 0;
             }
             long nonce = 0;
             while (!ProofOfWork.meets(ProofOfWork.hash(data, nonce), zeroBits)) {
@@ -175,7 +188,12 @@ final class TestChains {
 
     /** A version 4 file that records {@code rule}, transactions from the block after {@code blocks}. */
     static byte[] file(DifficultyRule rule, List<Block> blocks) {
-        return withHeader(ChainFile.fileHeader(rule, blocks.size() + 1), blocks);
+        return file(rule, blocks, blocks.size() + 1);
+    }
+
+    /** A version 4 file that records {@code rule} and transactions from {@code transactionsFrom}. */
+    static byte[] file(DifficultyRule rule, List<Block> blocks, long transactionsFrom) {
+        return withHeader(ChainFile.fileHeader(rule, transactionsFrom), blocks);
     }
 
     /** A version 3 file that records {@code rule}, as pools before transactions wrote it. */

@@ -38,14 +38,14 @@ class VersionOneTest {
         TestChains.Command command = TestChains.Command.run(file());
         assertThat(command.status()).as(command.err()).isEqualTo(ChainCommand.EXIT_OK);
         assertThat(command.out()).contains("2 blocks, every link and proof of work verified", "format version 1")
-                .containsPattern("alice\\s+1\\n").containsPattern("żółw\\s+1\\n");
+                .containsPattern("alice\\s+1.00000000\\n").containsPattern("żółw\\s+1.00000000\\n");
     }
 
     @Test
     void openingAVersion1FileUpgradesItAndKeepsTheOldOneAsV1() throws Exception {
         byte[] v1 = TestChains.goldenHex("chain-v1-golden.hex");
         Files.write(file(), v1);
-        List<Block> blocks = TestChains.blocks(3, 56, 8, "alice", "żółw", "bob");
+        List<Block> blocks = TestChains.blocks(3, 3, 56, 8, "alice", "żółw", "bob");
         try (ChainFile chain = ChainFile.open(file(), FIXED_8, log, TestChains.CLOCK)) {
             assertThat(chain.tip().hash()).isEqualTo(blocks.get(1).hash());
             chain.append(blocks.get(2));
@@ -53,10 +53,11 @@ class VersionOneTest {
         Path backup = dir.resolve("chain.dat.v1");
         assertThat(Files.readAllBytes(backup)).as("the version 1 file, untouched").isEqualTo(v1);
         assertThat(Files.readAllBytes(file())).as("the upgraded file, then the appended block")
-                .isEqualTo(TestChains.file(FIXED_8.from(3), blocks));
+                .isEqualTo(TestChains.file(FIXED_8.from(3), blocks, 3));
         assertThat(log.lines).singleElement().asString().startsWith("INFO")
-                .contains("upgraded from format version 1 to 3 (2 blocks, which keep their bits; the rule \"fixed"
-                        + " at 8 zero bits, from block 3\" governs the next)", backup.toString());
+                .contains("upgraded from format version 1 to 4 (2 blocks, which keep their bits; the rule \"fixed"
+                        + " at 8 zero bits, from block 3\" governs the next; transactions from block 3)",
+                        backup.toString());
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).as("no temporary file is left").containsExactlyInAnyOrder(file(), backup);
         }
@@ -133,10 +134,10 @@ class VersionOneTest {
             assertThat(chain.chainWork().value()).isEqualTo((1 << 5) + (1 << 6));
         }
         assertThat(Files.readAllBytes(dir.resolve("chain.dat.v2"))).isEqualTo(v2);
-        assertThat(log.lines).singleElement().asString().contains("upgraded from format version 2 to 3",
+        assertThat(log.lines).singleElement().asString().contains("upgraded from format version 2 to 4",
                 "from block 3");
         ChainFile.ReadResult read = ChainFile.scan(file(), b -> { });
-        assertThat(read.version()).isEqualTo(3);
+        assertThat(read.version()).isEqualTo(4);
         assertThat(read.blocks()).isEqualTo(2);
     }
 }
