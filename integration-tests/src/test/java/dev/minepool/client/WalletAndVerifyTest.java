@@ -126,6 +126,26 @@ class WalletAndVerifyTest {
         }
     }
 
+    @Test
+    void aMinerWithVerifyChecksTheChainAfterEachBlock() throws Exception {
+        CapturedOutput output = new CapturedOutput();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        threads.submit(() -> PoolClientMain.run(new String[] {"--name", "frank", "--host", "127.0.0.1", "--port",
+                String.valueOf(pool.port()), "--threads", "1", "--engine", "digest", "--verify", "--api", url, "--copy",
+                dir.resolve("frank.copy").toString(), "--verify-every", "600"}, output.stream(), output.stream(), dir,
+                miner -> {
+                    miners.add(miner);
+                    started.countDown();
+                }));
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        // The first check runs at start; with one every 600 s, a second can only come from a block heard of.
+        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        String second = output.awaitLine(line -> line.contains("verify: verified") && checks.incrementAndGet() == 2,
+                "a second 'verify: verified' line");
+        assertThat(second).containsPattern("verify: verified [1-9]\\d* blocks? up to [0-9a-f]{12}…, balances agree "
+                + "\\(1 account, [1-9]\\d*\\.00000000 coins\\)");
+    }
+
     private static final Pattern CONFIRMED = Pattern.compile("confirmed in block (\\d+)");
 
     private static long confirmedHeight(Run run) {
@@ -249,6 +269,23 @@ class WalletAndVerifyTest {
             assertThat(run.code()).as("%s", run).isEqualTo(1);
             assertThat(run.err()).containsPattern("FAILED: the balance of dave disagrees at height \\d+: the pool "
                     + "says \\d+\\.00000001 coins, the chain says \\d+\\.00000000");
+
+            // A miner verifying beside mining through the same proxy warns, loudly, and keeps mining.
+            CapturedOutput output = new CapturedOutput();
+            String proxyUrl = "http://127.0.0.1:" + proxy.getAddress().getPort() + "/";
+            Miner[] erin = new Miner[1];
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+            threads.submit(() -> PoolClientMain.run(new String[] {"--name", "erin", "--host", "127.0.0.1", "--port",
+                    String.valueOf(pool.port()), "--threads", "1", "--engine", "digest", "--verify", "--api", proxyUrl,
+                    "--copy", dir.resolve("erin.copy").toString()}, output.stream(), output.stream(), dir, miner -> {
+                        erin[0] = miner;
+                        miners.add(miner);
+                        started.countDown();
+                    }));
+            output.awaitLine("WARNING: verify FAILED: the balance of dave disagrees");
+            assertThat(output.text()).contains("WARNING: the pool's chain or its balances cannot be trusted");
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            erin[0].stop();
         } finally {
             proxy.stop(0);
         }

@@ -393,8 +393,10 @@ public final class PoolClientMain {
                                  with kill -USR2, or h and Enter on a terminal)
                   --quiet        print only hits, the pool's answers and the summary
                   --verify       check the pool's chain and balances beside mining, on a thread of its own,
-                                 after each block and every --verify-every seconds (default %d); one line per
+                                 after each block and at least every --verify-every seconds; one line per
                                  check, a loud warning when a block or a balance does not check out
+                  --verify-every S
+                                 with --verify: the longest time between two checks (default %d)
                   --api URL      with --verify: the pool's HTTP address (default http://POOL-HOST:8080/)
                   --copy FILE    with --verify: the local copy of the chain (default
                                  ~/.minepool/chains/HOST_PORT.copy)
