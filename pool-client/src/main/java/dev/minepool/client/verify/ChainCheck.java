@@ -100,9 +100,9 @@ public final class ChainCheck implements AutoCloseable {
         copy.flush();
         Map<String, Long> ours = new TreeMap<>();
         long total = 0;
-        for (Map.Entry<MinerName, Long> e : verifier.balances().entrySet()) {
+        for (Map.Entry<String, Long> e : verifier.balances().entrySet()) {
             if (e.getValue() != 0) {
-                ours.put(e.getKey().value(), e.getValue());
+                ours.put(e.getKey(), e.getValue());
                 total += e.getValue();
             }
         }

@@ -6,11 +6,13 @@ import dev.minepool.protocol.ProofOfWork;
 import dev.minepool.protocol.chain.Difficulty;
 import dev.minepool.protocol.chain.DifficultyRule;
 import dev.minepool.protocol.ledger.Accounts;
+import dev.minepool.protocol.ledger.Coins;
 import dev.minepool.protocol.ledger.MalformedTxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The consensus rules, re-run block by block by someone who trusts nothing the pool says but the rules' own
@@ -33,7 +35,9 @@ public final class ChainVerifier {
 
     private final Rules rules;
     private Difficulty difficulty;
-    private Accounts accounts = new Accounts();
+    private final Accounts accounts = new Accounts();
+    /** Coins of old blocks (before the chain carried transactions) won under names that are not valid names. */
+    private final Map<String, Long> unnamed = new TreeMap<>();
     private long height;
     private byte[] tipHash = GENESIS_HASH.clone();
 
@@ -64,9 +68,14 @@ public final class ChainVerifier {
         return tipHash.clone();
     }
 
-    /** Every account's balance in base units, as the verified blocks leave them. */
-    public Map<MinerName, Long> balances() {
-        return accounts.balances();
+    /**
+     * Every account's balance in base units, as the verified blocks leave them, by name as the pool shows it; the
+     * winners of old blocks whose names are not valid miner names included.
+     */
+    public Map<String, Long> balances() {
+        Map<String, Long> all = new TreeMap<>(unnamed);
+        accounts.balances().forEach((name, units) -> all.merge(name.value(), units, Long::sum));
+        return all;
     }
 
     /**
@@ -108,21 +117,30 @@ public final class ChainVerifier {
         if (broken != null) {
             throw VerifyException.badBlock(h, "it breaks the difficulty rule: " + broken);
         }
+        boolean withTransactions = rules.transactionsFromHeight() > 0 && h >= rules.transactionsFromHeight();
         MinerName winner;
         try {
             winner = MinerName.parse(block.winner().getBytes(StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
-            throw VerifyException.badBlock(h, "its winner '" + MinerName.escape(block.winner())
-                    + "' is not a valid miner name (" + e.getMessage() + ")");
+            if (withTransactions) {
+                throw VerifyException.badBlock(h, "its winner '" + MinerName.escape(block.winner())
+                        + "' is not a valid miner name (" + e.getMessage() + ")");
+            }
+            // A block of an older pool, which took any name: its coin is counted under the name as it is, as the
+            // pool counts it, though no key can ever spend it.
+            unnamed.merge(block.winner(), Coins.BLOCK_REWARD, Long::sum);
+            winner = null;
         }
-        try {
-            // Atomic: a block that fails leaves the accounts as they were.
-            accounts.applyBlock(data, winner, h >= rules.transactionsFromHeight());
-        } catch (MalformedTxException e) {
-            throw VerifyException.badBlock(h, "its transactions do not parse: " + e.getMessage());
-        } catch (Accounts.RejectedException e) {
-            throw VerifyException.badBlock(h, "a transaction breaks a rule (" + e.reason().text() + "): "
-                    + e.getMessage());
+        if (winner != null) {
+            try {
+                // Atomic: a block that fails leaves the accounts as they were.
+                accounts.applyBlock(data, winner, withTransactions);
+            } catch (MalformedTxException e) {
+                throw VerifyException.badBlock(h, "its transactions do not parse: " + e.getMessage());
+            } catch (Accounts.RejectedException e) {
+                throw VerifyException.badBlock(h, "a transaction breaks a rule (" + e.reason().text() + "): "
+                        + e.getMessage());
+            }
         }
         difficulty.add(h, block.zeroBits(), data, block.foundAtMillis());
         height = h;

@@ -137,6 +137,26 @@ class ChainCheckTest {
     }
 
     @Test
+    void countsAnOldBlockWonUnderANameNoLongerValidAsThePoolDoes() throws Exception {
+        TestChain chain = new TestChain();
+        chain.mineUnchecked("tab\\there").mine("alice");
+        chain.serve(api, 2); // an upgraded chain: transactions from block 2
+        api.on("GET /api/balances", 200, "{\"height\":2,\"balances\":{\"alice\":1.00000000,"
+                + "\"tab\\there\":1.00000000}}");
+        assertThat(check(dir.resolve("copy")).accounts()).isEqualTo(2);
+    }
+
+    @Test
+    void namesABlockWithTransactionsWonUnderAnInvalidName() throws Exception {
+        TestChain chain = new TestChain();
+        chain.mine("alice").mineUnchecked("tab\\there");
+        chain.serve(api);
+        assertThatThrownBy(() -> check(dir.resolve("copy"))).hasMessage("block 2 is bad: its winner 'tab\\u{0009}here'"
+                + " is not a valid miner name (the miner name \"tab\\u{0009}here\" contains a control character"
+                + " (U+0009))");
+    }
+
+    @Test
     void downloadsAgainWhenThePoolsChainWasReplaced() throws Exception {
         TestChain first = chainWithATransfer();
         first.serve(api);

@@ -79,9 +79,14 @@ final class TestChain {
 
     /** Routes every block, the tip, the rules and the balances on {@code api}. */
     void serve(FakeApi api) {
+        serve(api, 1);
+    }
+
+    /** The same, for a chain whose blocks carry transactions from {@code transactionsFrom} on. */
+    void serve(FakeApi api, long transactionsFrom) {
         api.on("GET /api/pool", 200, "{\"height\":" + height() + ",\"rules\":{\"difficulty\":{\"rule\":\"fixed\","
                 + "\"startBits\":" + BITS + ",\"targetBlockTimeMs\":0,\"tauMs\":0,\"firstHeight\":1},"
-                + "\"transactionsFromHeight\":1}}");
+                + "\"transactionsFromHeight\":" + transactionsFrom + "}}");
         api.on("GET /api/blocks?limit=1", 200, "{\"tipHeight\":" + height() + ",\"blocks\":[]}");
         for (int h = 1; h <= height(); h++) {
             api.on("GET /api/blocks/" + h, 200, blockJson.get(h - 1));
