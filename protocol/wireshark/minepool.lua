@@ -19,12 +19,18 @@
 -- for an answer) and records for every message what it links to; later passes (every redraw in the GUI,
 -- tshark -2) only read those records back. A tap (Statistics > minepool, tshark -z minepool,tree) counts
 -- the messages and the response times from the same records.
+--
+-- Inside a T it shows the pool's job data: the block header and the transaction region (PROTOCOL.md,
+-- "Transactions"), its signed records field by field with their txids. A chain's blocks below its
+-- transactions height carry random filler where the region would be; see dissect_region for how the two are
+-- told apart.
 
-local PLUGIN_VERSION = "2.0.0"
+local PLUGIN_VERSION = "2.1.0"
 
 set_plugin_info({
     version = PLUGIN_VERSION,
-    description = "minepool mining pool protocol (version 2): fields, request/response links, statistics",
+    description = "minepool mining pool protocol (version 2): fields, transactions, request/response links, "
+        .. "statistics",
     author = "the minepool project",
     repository = "protocol/wireshark/minepool.lua in the minepool repository",
 })
@@ -87,6 +93,36 @@ local HEADER_EXTRA_NONCE_OFFSET = 44
 local HEADER_TRANSACTIONS_OFFSET = 52
 local HEADER_LENGTH = HEADER_TRANSACTIONS_OFFSET
 
+-- The transaction region, from byte 52 of the data (TxRegion.java): a u16 count, the records, filler.
+local REGION_COUNT_OFFSET = HEADER_TRANSACTIONS_OFFSET
+local REGION_COUNT_LENGTH = 2
+local REGION_RECORDS_OFFSET = REGION_COUNT_OFFSET + REGION_COUNT_LENGTH
+
+-- The records (NameRegistration.java, Transfer.java), offsets within a record.
+local TX_NAME_LENGTH = 10
+local TX_KEY_LENGTH = 32
+local TX_SIGNATURE_LENGTH = 64
+local TX_KIND_OFFSET = 0
+-- N: kind, name, public key, signature
+local N_NAME_OFFSET = TX_KIND_OFFSET + 1
+local N_KEY_OFFSET = N_NAME_OFFSET + TX_NAME_LENGTH
+local N_SIGNATURE_OFFSET = N_KEY_OFFSET + TX_KEY_LENGTH
+local N_LENGTH = N_SIGNATURE_OFFSET + TX_SIGNATURE_LENGTH
+-- X: kind, sender, recipient, amount, nonce, signature
+local X_SENDER_OFFSET = TX_KIND_OFFSET + 1
+local X_RECIPIENT_OFFSET = X_SENDER_OFFSET + TX_NAME_LENGTH
+local X_AMOUNT_OFFSET = X_RECIPIENT_OFFSET + TX_NAME_LENGTH
+local X_NONCE_OFFSET = X_AMOUNT_OFFSET + 8
+local X_SIGNATURE_OFFSET = X_NONCE_OFFSET + 8
+local X_LENGTH = X_SIGNATURE_OFFSET + TX_SIGNATURE_LENGTH
+-- The one table of record kinds, as TxKind.java: letter, name and whole length.
+local TX_KINDS = {
+    [0x4E] = { letter = "N", name = "name registration", length = N_LENGTH },
+    [0x58] = { letter = "X", name = "transfer", length = X_LENGTH },
+}
+local TX_SHORTEST = X_LENGTH -- a count of n records needs at least n times this
+local UNITS_PER_COIN = 100000000
+
 local FROM_MINER = "miner"
 local FROM_POOL = "pool"
 
@@ -104,6 +140,11 @@ local TYPES = {
 -- The order the statistics list the types in: as PROTOCOL.md's table.
 local TYPE_ORDER = { "G", "T", "S", "A", "I", "R", "Q" }
 local TYPE_BY_LETTER = {}
+
+local tx_kind_names = {}
+for byte, k in pairs(TX_KINDS) do
+    tx_kind_names[byte] = k.name
+end
 
 local type_names = {}
 for byte, t in pairs(TYPES) do
@@ -127,6 +168,24 @@ local f = {
     timestamp = ProtoField.absolute_time("minepool.timestamp", "Timestamp", base.UTC),
     extra_nonce = ProtoField.uint64("minepool.extra_nonce", "Extra-nonce", base.HEX),
     transactions = ProtoField.bytes("minepool.transactions", "Transactions"),
+    tx_count = ProtoField.uint16("minepool.tx_count", "Transaction count", base.DEC),
+    tx_kind = ProtoField.char("minepool.tx_kind", "Kind", base.NONE, tx_kind_names),
+    tx_name = ProtoField.string("minepool.tx_name", "Name", base.UNICODE, "The name an N registers"),
+    tx_key = ProtoField.bytes("minepool.tx_key", "Public key", base.NONE, "Ed25519, raw 32 bytes"),
+    tx_sender = ProtoField.string("minepool.tx_sender", "Sender", base.UNICODE),
+    tx_recipient = ProtoField.string("minepool.tx_recipient", "Recipient", base.UNICODE),
+    tx_amount = ProtoField.uint64("minepool.tx_amount", "Amount", base.DEC, nil, 0,
+        "Base units: 1 coin = 100,000,000"),
+    tx_coins = ProtoField.string("minepool.tx_coins", "Amount in coins", base.ASCII,
+        "The amount in coins, exactly, with 8 decimals"),
+    tx_nonce = ProtoField.uint64("minepool.tx_nonce", "Nonce", base.DEC, nil, 0,
+        "The sender's transfer number: 1, 2, 3, ..."),
+    tx_signature = ProtoField.bytes("minepool.tx_signature", "Signature", base.NONE,
+        "Ed25519, 64 bytes, over the kind's domain and the record's bytes before it (not checked here)"),
+    tx_id = ProtoField.string("minepool.tx_id", "Transaction id", base.ASCII,
+        "SHA-256 of the whole record: what the pool's /api/transactions/{txid} takes"),
+    tx_filler = ProtoField.bytes("minepool.tx_filler", "Filler", base.NONE,
+        "Random bytes after the records, to the end of the data"),
     nonce = ProtoField.uint32("minepool.nonce", "Nonce", base.HEX),
     name = ProtoField.string("minepool.name", "Miner name", base.UNICODE),
     reason = ProtoField.uint8("minepool.reason", "Reason", base.DEC, QUIT_REASONS),
@@ -177,9 +236,19 @@ local e = {
         expert.group.SEQUENCE, expert.severity.NOTE),
     segment = ProtoExpert.new("minepool.segment", "Part of a message: TCP reassembly is off",
         expert.group.REASSEMBLE, expert.severity.NOTE),
+    -- A transaction region that does not parse makes the block invalid: errors, like a malformed message.
+    tx_count = ProtoExpert.new("minepool.tx_count_too_big", "Transaction count does not fit in the job data",
+        expert.group.MALFORMED, expert.severity.ERROR),
+    tx_kind = ProtoExpert.new("minepool.tx_unknown_kind", "Unknown transaction record kind",
+        expert.group.MALFORMED, expert.severity.ERROR),
+    tx_cut_off = ProtoExpert.new("minepool.tx_cut_off", "Transaction record cut off by the end of the job data",
+        expert.group.MALFORMED, expert.severity.ERROR),
+    tx_bad_name = ProtoExpert.new("minepool.tx_bad_name", "Name in a transaction record breaks the name rules",
+        expert.group.MALFORMED, expert.severity.ERROR),
 }
 minepool.experts = { e.unknown_type, e.framing_lost, e.truncated, e.wrong_direction, e.bad_name,
-    e.name_changed, e.slot_past_end, e.job_mismatch, e.duplicate, e.unanswered, e.segment }
+    e.name_changed, e.slot_past_end, e.job_mismatch, e.duplicate, e.unanswered, e.segment, e.tx_count,
+    e.tx_kind, e.tx_cut_off, e.tx_bad_name }
 
 -- The name stays "port" (now a range) so that -o minepool.port:4444 keeps working as it did.
 minepool.prefs.port = Pref.range("Pool TCP ports", DEFAULT_PORTS,
@@ -188,6 +257,11 @@ minepool.prefs.heuristic = Pref.bool("Find minepool on any port", false,
     "Try every TCP connection that no other dissector takes: one whose first bytes from one side are a G "
         .. "with a valid miner name is decoded as minepool, with that side as the miner. Off by default: "
         .. "an 11-byte message is a weak signature.")
+minepool.prefs.tx_height = Pref.uint("Transaction regions from height", 0,
+    "The chain's transactions height (GET /api/pool: rules.transactionsFromHeight; 1 for a chain started with "
+        .. "transactions). Job data of a lower height is filler; from it on, the region is decoded and every "
+        .. "flaw is an error. 0: not known, so guess: data whose count cannot fit, or whose first record has "
+        .. "no known kind, is taken for filler")
 
 local tcp_port_table = DissectorTable.get("tcp.port")
 
@@ -592,26 +666,39 @@ local function add_info(pinfo, summary, miner, tagged)
     pinfo.cols.info = this_call.continues and (", " .. shown) or shown
 end
 
-local function dissect_name(tvb, tree, offset)
-    local range = tvb(offset + GET_WORK_NAME_OFFSET, GET_WORK_NAME_LENGTH)
-    local raw = range:raw()
+-- A 10-byte name field as G and the records carry it: the name without its 0x00 padding, and what is wrong
+-- with it (nil if nothing), as a phrase that follows "a miner name" or "the sender's name".
+local function read_name_field(raw)
     -- Trailing 0x00 bytes are padding, not part of the name.
-    local length = GET_WORK_NAME_LENGTH
+    local length = #raw
     while length > 0 and raw:byte(length) == 0 do
         length = length - 1
     end
     local name = raw:sub(1, length)
+    local flaw
+    if length == 0 then
+        flaw = "is empty"
+    elseif name:find("\0", 1, true) then
+        flaw = "has a 0x00 byte inside it"
+    elseif not is_utf8(name) then
+        flaw = "is not valid UTF-8"
+    else
+        flaw = name_rule_broken(name)
+    end
+    return name, flaw
+end
+
+local function dissect_name(tvb, tree, offset)
+    local range = tvb(offset + GET_WORK_NAME_OFFSET, GET_WORK_NAME_LENGTH)
+    local name, flaw = read_name_field(range:raw())
     local item = tree:add(f.name, range, name)
     local broken
-    if length == 0 then
+    if flaw == "is empty" then
         broken = "G carries an empty miner name"
-    elseif name:find("\0", 1, true) then
+    elseif flaw == "has a 0x00 byte inside it" then
         broken = "G carries a miner name with a 0x00 byte inside it"
-    elseif not is_utf8(name) then
-        broken = "G carries a miner name that is not valid UTF-8"
-    else
-        local rule = name_rule_broken(name)
-        broken = rule and ("G carries a miner name that " .. rule)
+    elseif flaw then
+        broken = "G carries a miner name that " .. flaw
     end
     if broken then
         item:add_proto_expert_info(e.bad_name, broken)
@@ -619,6 +706,181 @@ local function dissect_name(tvb, tree, offset)
     return name, item, broken == nil
 end
 
+-- SHA-256 (FIPS 180-4) of a Lua string, as 64 lower-case hex digits: Wireshark's Lua has no hash function,
+-- and a record's txid is the SHA-256 of its bytes. bit32 is Lua 5.2's, which Wireshark 3.x and 4.x embed.
+-- About 0.1 ms for a record, so the 9 records of a full job cost a millisecond at most.
+local SHA256_K = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+}
+
+local function sha256_hex(message)
+    local band, bnot, bxor, rrotate, rshift = bit32.band, bit32.bnot, bit32.bxor, bit32.rrotate, bit32.rshift
+    local h = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 }
+    local bits = #message * 8
+    -- 0x80, zeros to 56 mod 64, then the length in bits as a u64 (the high 4 bytes are 0 for anything a T holds)
+    local padded = message .. "\128" .. string.rep("\0", (55 - #message) % 64)
+        .. string.char(0, 0, 0, 0, math.floor(bits / 2 ^ 24) % 256, math.floor(bits / 2 ^ 16) % 256,
+            math.floor(bits / 2 ^ 8) % 256, bits % 256)
+    local w = {}
+    for block = 1, #padded, 64 do
+        for i = 0, 15 do
+            local b1, b2, b3, b4 = padded:byte(block + i * 4, block + i * 4 + 3)
+            w[i] = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+        end
+        for i = 16, 63 do
+            local s0 = bxor(rrotate(w[i - 15], 7), rrotate(w[i - 15], 18), rshift(w[i - 15], 3))
+            local s1 = bxor(rrotate(w[i - 2], 17), rrotate(w[i - 2], 19), rshift(w[i - 2], 10))
+            w[i] = (w[i - 16] + s0 + w[i - 7] + s1) % 2 ^ 32
+        end
+        local a, b, c, d, e5, f5, g, hh = h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]
+        for i = 0, 63 do
+            local s1 = bxor(rrotate(e5, 6), rrotate(e5, 11), rrotate(e5, 25))
+            local ch = bxor(band(e5, f5), band(bnot(e5), g))
+            local t1 = (hh + s1 + ch + SHA256_K[i + 1] + w[i]) % 2 ^ 32
+            local s0 = bxor(rrotate(a, 2), rrotate(a, 13), rrotate(a, 22))
+            local maj = bxor(band(a, b), band(a, c), band(b, c))
+            hh, g, f5, e5, d, c, b, a = g, f5, e5, (d + t1) % 2 ^ 32, c, b, a, (t1 + s0 + maj) % 2 ^ 32
+        end
+        h[1], h[2], h[3], h[4] = (h[1] + a) % 2 ^ 32, (h[2] + b) % 2 ^ 32, (h[3] + c) % 2 ^ 32, (h[4] + d) % 2 ^ 32
+        h[5], h[6], h[7], h[8] = (h[5] + e5) % 2 ^ 32, (h[6] + f5) % 2 ^ 32, (h[7] + g) % 2 ^ 32,
+            (h[8] + hh) % 2 ^ 32
+    end
+    local out = {}
+    for i = 1, 8 do
+        out[i] = string.format("%08x", h[i])
+    end
+    return table.concat(out)
+end
+
+-- An amount in base units (a UInt64) as coins with exactly 8 decimals, "1.50000000", as Coins.format: exact,
+-- since UInt64 divides as an integer.
+local function coins(amount)
+    local unit = UInt64.new(UNITS_PER_COIN)
+    local fraction = tostring(amount % unit)
+    return tostring(amount / unit) .. "." .. string.rep("0", 8 - #fraction) .. fraction
+end
+
+-- One name field of a record: shown, and flagged when it breaks the rules (which makes the block invalid).
+local function dissect_record_name(record, tree, offset, field, what)
+    local range = record(offset, TX_NAME_LENGTH)
+    local name, flaw = read_name_field(range:raw())
+    local item = tree:add(field, range, name)
+    if flaw then
+        item:add_proto_expert_info(e.tx_bad_name, string.format("the %s %s: the record is malformed, and a "
+            .. "block that carries it invalid", what, flaw))
+    end
+    return display_name(name)
+end
+
+-- One whole record (the caller has checked kind and length): its fields and txid; returns a one-line summary.
+local function dissect_record(record, tree, kind)
+    tree:add(f.tx_kind, record(TX_KIND_OFFSET, 1))
+    local summary
+    if kind.letter == "N" then
+        local name = dissect_record_name(record, tree, N_NAME_OFFSET, f.tx_name, "name")
+        tree:add(f.tx_key, record(N_KEY_OFFSET, TX_KEY_LENGTH))
+        tree:add(f.tx_signature, record(N_SIGNATURE_OFFSET, TX_SIGNATURE_LENGTH))
+        summary = string.format("N %s key %s…", name, tostring(record(N_KEY_OFFSET, 4):bytes()):lower())
+    else
+        local sender = dissect_record_name(record, tree, X_SENDER_OFFSET, f.tx_sender, "sender's name")
+        local recipient = dissect_record_name(record, tree, X_RECIPIENT_OFFSET, f.tx_recipient, "recipient's name")
+        local amount_range = record(X_AMOUNT_OFFSET, 8)
+        local amount = amount_range:uint64()
+        local amount_coins = coins(amount)
+        tree:add(f.tx_amount, amount_range):append_text(" (" .. amount_coins .. " coins)")
+        tree:add(f.tx_coins, amount_range, amount_coins):set_generated()
+        local nonce_range = record(X_NONCE_OFFSET, 8)
+        tree:add(f.tx_nonce, nonce_range)
+        tree:add(f.tx_signature, record(X_SIGNATURE_OFFSET, TX_SIGNATURE_LENGTH))
+        summary = string.format("X %s → %s %s coins, nonce %s", sender, recipient, amount_coins,
+            tostring(nonce_range:uint64()))
+    end
+    tree:add(f.tx_id, record(), sha256_hex(record:raw())):set_generated()
+    return summary
+end
+
+-- The transaction region of job data that has a block header, under the item of its bytes. Returns the number
+-- of records shown, or nil when the bytes are taken for filler.
+--
+-- A chain carries regions only from its transactions height on; below it the bytes are random, and random
+-- bytes must not raise alarms. With the preference "Transaction regions from height" set, the height decides,
+-- exactly, and from it on every flaw is an error, as it makes the block invalid. Without it (0, the default)
+-- the dissector guesses: bytes are filler when their count could not fit even in records of the shortest
+-- kind, or when the first record's kind byte is no known kind; otherwise they are a region, checked as
+-- strictly. Random bytes pass that guess about once in 60,000 jobs of 1024 bytes (a count of 0, 1 in 65536, or
+-- of 1 to 9, 9 in 65536, followed by the kind byte of N or X, 2 in 256), and a region the pool wrote fails it
+-- only when its count or first record is broken, which the preference then shows.
+local function dissect_region(data_range, item, height)
+    local size = data_range:len()
+    if size < REGION_RECORDS_OFFSET then
+        item:add(data_range(REGION_COUNT_OFFSET), "No transaction region: data of " .. size
+            .. " bytes has no room for its count")
+        return nil
+    end
+    local count = data_range(REGION_COUNT_OFFSET, REGION_COUNT_LENGTH):uint()
+    local room = size - REGION_RECORDS_OFFSET
+    local fits = count * TX_SHORTEST <= room
+    local from_height = minepool.prefs.tx_height
+    local filler
+    if from_height > 0 then
+        if height < from_height then
+            filler = string.format("height %d is below the transactions height %d (preference)", height,
+                from_height)
+        end
+    elseif not fits then
+        filler = string.format("a count of %d could not fit in %d bytes", count, room)
+    elseif count > 0 and TX_KINDS[data_range(REGION_RECORDS_OFFSET, 1):uint()] == nil then
+        filler = string.format("byte %d (0x%02x) is no record kind", REGION_RECORDS_OFFSET,
+            data_range(REGION_RECORDS_OFFSET, 1):uint())
+    end
+    if filler then
+        item:add(data_range(REGION_COUNT_OFFSET), "Not a transaction region (filler): " .. filler)
+        return nil
+    end
+
+    local count_item = item:add(f.tx_count, data_range(REGION_COUNT_OFFSET, REGION_COUNT_LENGTH))
+    if not fits then
+        -- As TxRegion.java: the count alone makes the region malformed, and what follows it is not read.
+        count_item:add_proto_expert_info(e.tx_count, string.format("%d records need at least %d bytes, the "
+            .. "data has %d after the count", count, count * TX_SHORTEST, room))
+        return 0
+    end
+    local offset = REGION_RECORDS_OFFSET
+    for i = 1, count do
+        local kind_byte = data_range(offset, 1):uint()
+        local kind = TX_KINDS[kind_byte]
+        if kind == nil then
+            local rest = item:add(data_range(offset), string.format("Transaction %d of %d: unknown kind", i, count))
+            rest:add_proto_expert_info(e.tx_kind, string.format("record %d of %d at data byte %d has kind byte "
+                .. "0x%02x (N is 0x4e, X is 0x58): nothing after it can be framed", i, count, offset, kind_byte))
+            return i - 1
+        end
+        if offset + kind.length > size then
+            local rest = item:add(data_range(offset), string.format("Transaction %d of %d: %s cut off", i, count,
+                kind.letter))
+            rest:add_proto_expert_info(e.tx_cut_off, string.format("record %d of %d, an %s of %d bytes at "
+                .. "data byte %d, has only %d", i, count, kind.letter, kind.length, offset, size - offset))
+            return i - 1
+        end
+        local record = data_range(offset, kind.length)
+        local record_item = item:add(record, string.format("Transaction %d of %d", i, count))
+        record_item:append_text(": " .. dissect_record(record, record_item, kind))
+        offset = offset + kind.length
+    end
+    if offset < size then
+        item:add(f.tx_filler, data_range(offset))
+    end
+    return count
+end
+
+-- Returns the number of transaction records the data carries, or nil when it carries no region.
 local function dissect_block_header(data_range, tree)
     local header = tree:add(data_range(0, HEADER_LENGTH), "Block header (the pool's data layout)")
     header:add(f.prev_hash, data_range(HEADER_PREVIOUS_HASH_OFFSET, HEADER_PREVIOUS_HASH_LENGTH))
@@ -629,8 +891,10 @@ local function dissect_block_header(data_range, tree)
     header:add(f.extra_nonce, data_range(HEADER_EXTRA_NONCE_OFFSET, 8))
     header:append_text(": height " .. height)
     if data_range:len() > HEADER_LENGTH then
-        tree:add(f.transactions, data_range(HEADER_TRANSACTIONS_OFFSET))
+        local region = tree:add(f.transactions, data_range(HEADER_TRANSACTIONS_OFFSET))
+        return dissect_region(data_range, region, height)
     end
+    return nil
 end
 
 local function dissect_task(tvb, tree, offset)
@@ -672,14 +936,17 @@ local function dissect_task(tvb, tree, offset)
     end
     tree:add(f.zero_bits, tvb(offset + TASK_ZERO_BITS_OFFSET, 1))
     tree:add(f.data_len, tvb(offset + TASK_DATA_LENGTH_OFFSET, 2))
+    local transactions
     if data_length > 0 then
         local data_range = tvb(offset + TASK_DATA_OFFSET, data_length)
         local data_item = tree:add(f.data, data_range)
         if data_length >= HEADER_LENGTH then
-            dissect_block_header(data_range, data_item)
+            transactions = dissect_block_header(data_range, data_item)
         end
     end
-    return string.format("T job=%d slot=%d bits=%d len=%d", job, slot, zero_bits, data_length)
+    -- A T that carries records says how many; one with none reads as it always has.
+    local tx = (transactions and transactions > 0) and string.format(" tx=%d", transactions) or ""
+    return string.format("T job=%d slot=%d bits=%d len=%d%s", job, slot, zero_bits, data_length, tx)
 end
 
 -- Dissects the message at offset, which the caller knows is complete; returns its length.

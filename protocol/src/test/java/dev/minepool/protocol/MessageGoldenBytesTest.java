@@ -3,6 +3,11 @@ package dev.minepool.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.minepool.protocol.ledger.NameRegistration;
+import dev.minepool.protocol.ledger.Transfer;
+import dev.minepool.protocol.ledger.TxKind;
+import dev.minepool.protocol.ledger.TxRecord;
+import dev.minepool.protocol.ledger.TxRegion;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -61,7 +66,56 @@ class MessageGoldenBytesTest {
                 assertThat(golden.number("timestamp")).isEqualTo(header.timestampMillis());
                 assertThat(golden.number("extra_nonce")).isEqualTo(header.extraNonce());
             }
+            if (looksLikeARegion(task.data())) {
+                checkRegion(golden, task.data());
+            }
         }
+    }
+
+    /** The golden fields of a region against what the ledger's codec reads (TxRegion, TxRecord). */
+    private static void checkRegion(GoldenMessages.Case golden, byte[] data) throws Exception {
+        java.util.List<TxRecord> records = TxRegion.read(data);
+        assertThat(golden.number("tx_count")).as("the count").isEqualTo(records.size());
+        assertThat(records).as("a golden case holds at most one record").hasSizeLessThanOrEqualTo(1);
+        int end = TxRegion.RECORDS_OFFSET;
+        for (TxRecord record : records) {
+            end += record.length();
+            assertThat(golden.field("tx_kind")).isEqualTo(String.valueOf((char) record.kind()));
+            assertThat(golden.field("tx_id")).isEqualTo(record.txidHex());
+            if (record instanceof NameRegistration n) {
+                assertThat(golden.field("tx_name")).isEqualTo(n.name().value());
+                assertThat(golden.field("tx_key")).isEqualTo(HEX.formatHex(n.publicKey()));
+                assertThat(golden.field("tx_signature")).isEqualTo(HEX.formatHex(n.signature()));
+            } else {
+                Transfer x = (Transfer) record;
+                assertThat(golden.field("tx_sender")).isEqualTo(x.sender().value());
+                assertThat(golden.field("tx_recipient")).isEqualTo(x.recipient().value());
+                assertThat(golden.field("tx_amount")).isEqualTo(Long.toUnsignedString(x.amount()));
+                assertThat(golden.field("tx_coins")).isEqualTo(x.amountCoins());
+                assertThat(golden.field("tx_nonce")).isEqualTo(Long.toUnsignedString(x.nonce()));
+                assertThat(golden.field("tx_signature")).isEqualTo(HEX.formatHex(x.signature()));
+            }
+        }
+        if (end < data.length) {
+            assertThat(golden.field("tx_filler"))
+                    .isEqualTo(HEX.formatHex(java.util.Arrays.copyOfRange(data, end, data.length)));
+        }
+    }
+
+    /**
+     * Whether the dissector, not knowing the chain's transactions height, takes the bytes from 52 on for a
+     * transaction region (README, "Watching it in Wireshark"): the count fits in records of the shortest kind,
+     * and the first record, if any, has a known kind. Otherwise they are filler and show no transaction fields.
+     */
+    static boolean looksLikeARegion(byte[] data) {
+        if (data.length < TxRegion.RECORDS_OFFSET) {
+            return false;
+        }
+        int count = ((data[TxRegion.COUNT_OFFSET] & 0xFF) << 8) | (data[TxRegion.COUNT_OFFSET + 1] & 0xFF);
+        if ((long) count * TxKind.shortestLength() > TxRegion.capacity(data.length)) {
+            return false;
+        }
+        return count == 0 || TxKind.fromWireByte(data[TxRegion.RECORDS_OFFSET]) != null;
     }
 
     /** A pool writes a T as its header and then the job's shared data: together, the golden bytes exactly. */
@@ -143,6 +197,23 @@ class MessageGoldenBytesTest {
             }
             if (t.dataLength() > BlockHeader.LENGTH) {
                 names.add("transactions");
+            }
+            if (t.dataLength() >= BlockHeader.LENGTH && looksLikeARegion(t.data())) {
+                names.add("tx_count");
+                int end = TxRegion.RECORDS_OFFSET;
+                try {
+                    for (TxRecord record : TxRegion.read(t.data())) {
+                        end += record.length();
+                        names.addAll(List.of("tx_kind", "tx_signature", "tx_id"));
+                        names.addAll(record instanceof NameRegistration ? List.of("tx_name", "tx_key")
+                                : List.of("tx_sender", "tx_recipient", "tx_amount", "tx_coins", "tx_nonce"));
+                    }
+                } catch (dev.minepool.protocol.ledger.MalformedTxException e) {
+                    throw new AssertionError("a golden region must be well formed: " + e.getMessage(), e);
+                }
+                if (end < t.dataLength()) {
+                    names.add("tx_filler");
+                }
             }
         } else if (message instanceof Message.Submit) {
             names.addAll(List.of("job", "nonce"));

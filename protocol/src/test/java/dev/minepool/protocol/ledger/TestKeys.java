@@ -8,9 +8,9 @@ import java.security.PrivateKey;
  * Fixed keys for tests: each from a 32-byte seed, so every signature (Ed25519 is deterministic) and every txid
  * is the same on every run. {@code alice}'s seed is 00 01 02 .. 1f, the one PROTOCOL.md's example uses.
  */
-final class TestKeys {
-    final MinerName name;
-    final KeyPair pair;
+public final class TestKeys {
+    public final MinerName name;
+    public final KeyPair pair;
 
     private TestKeys(String name, int firstSeedByte) {
         this.name = MinerName.parse(name);
@@ -21,24 +21,24 @@ final class TestKeys {
         this.pair = Ed25519.fromSeed(seed);
     }
 
-    static final TestKeys ALICE = new TestKeys("alice", 0x00);
-    static final TestKeys BOB = new TestKeys("bob", 0x20);
-    static final TestKeys CAROL = new TestKeys("carol", 0x40);
-    static final TestKeys MALLORY = new TestKeys("mallory", 0x60);
+    public static final TestKeys ALICE = new TestKeys("alice", 0x00);
+    public static final TestKeys BOB = new TestKeys("bob", 0x20);
+    public static final TestKeys CAROL = new TestKeys("carol", 0x40);
+    public static final TestKeys MALLORY = new TestKeys("mallory", 0x60);
 
-    byte[] publicKey() {
+    public byte[] publicKey() {
         return Ed25519.rawPublicKey(pair.getPublic());
     }
 
-    PrivateKey privateKey() {
+    public PrivateKey privateKey() {
         return pair.getPrivate();
     }
 
-    NameRegistration registration() {
+    public NameRegistration registration() {
         return NameRegistration.sign(name, publicKey(), privateKey());
     }
 
-    Transfer send(TestKeys to, long amount, long nonce) {
+    public Transfer send(TestKeys to, long amount, long nonce) {
         return Transfer.sign(name, to.name, amount, nonce, privateKey());
     }
 }

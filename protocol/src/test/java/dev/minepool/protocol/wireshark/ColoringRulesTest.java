@@ -2,8 +2,12 @@ package dev.minepool.protocol.wireshark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.Protocol;
+import dev.minepool.protocol.ledger.TestKeys;
+import dev.minepool.protocol.ledger.Transfer;
+import dev.minepool.protocol.ledger.TxRegion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,19 +76,29 @@ class ColoringRulesTest {
         new SyntheticTcpSession(capture, 50_044, POOL_PORT)
                 .fromPool(java.util.Arrays.copyOfRange(task, 0, 50),
                         java.util.Arrays.copyOfRange(task, 50, task.length));
+        // A region whose second record has no known kind: the block it would make is invalid.
+        byte[] data = new byte[1024];
+        new BlockHeader(new byte[32], 9, 0, 0).writeTo(data);
+        TxRegion.write(data, List.of(TestKeys.ALICE.send(TestKeys.BOB, 1, 1), TestKeys.ALICE.send(TestKeys.BOB, 2, 2)));
+        data[TxRegion.RECORDS_OFFSET + Transfer.LENGTH] = 'Q';
+        new SyntheticTcpSession(capture, 50_045, POOL_PORT)
+                .fromMiner(new Message.GetWork("eve").toBytes())
+                .fromPool(new Message.Task(6, 0, 1L << 24, 24, data).toBytes());
         Path file = capture.writePcap(dir.resolve("colors.pcap"));
         List<DecodedMessage> all = Tshark.decode(file, Tshark.twoPass());
         int zap = frameFrom(all, 50_041, 0);
         int duplicate = frameFrom(all, 50_042, 2);
         int accepted = frameFrom(all, 50_043, 0);
         int unasked = frameFrom(all, 50_043, 1);
+        int badRegion = frameFrom(all, 50_045, 1);
 
         Map<String, String> rules = rules();
         assertThat(rules.keySet()).containsExactly("minepool framing broken", "minepool protocol violation",
-                "minepool unanswered", "minepool segment (no reassembly)", "minepool block accepted",
+                "minepool bad transaction region", "minepool unanswered", "minepool segment (no reassembly)", "minepool block accepted",
                 "minepool unasked I");
         assertThat(colored(file, rules.get("minepool framing broken"))).containsExactly(zap);
         assertThat(colored(file, rules.get("minepool protocol violation"))).containsExactly(duplicate);
+        assertThat(colored(file, rules.get("minepool bad transaction region"))).containsExactly(badRegion);
         assertThat(colored(file, rules.get("minepool unanswered"))).as("the duplicate S is never answered")
                 .containsExactly(duplicate);
         assertThat(colored(file, rules.get("minepool block accepted"))).containsExactly(accepted);

@@ -12,9 +12,18 @@ import java.util.Map;
  * @param time    the frame's capture time, in seconds since the epoch, exactly as the file holds it
  * @param fields  by field name without the {@code minepool.} prefix ({@code job}, {@code nonce}, ...)
  * @param experts each as {@code "minepool.unknown_type: the message"}
+ * @param occurrences every occurrence of each field, in tree order: a T with two transaction records has two
+ *                    {@code tx_kind}s, of which {@code fields} keeps the first
  */
 public record DecodedMessage(int frame, BigDecimal time, int srcPort, int dstPort, String summary,
-        Map<String, Field> fields, List<String> experts) {
+        Map<String, Field> fields, List<String> experts, Map<String, List<Field>> occurrences) {
+
+    /** A message whose every field occurs once. */
+    public DecodedMessage(int frame, BigDecimal time, int srcPort, int dstPort, String summary,
+            Map<String, Field> fields, List<String> experts) {
+        this(frame, time, srcPort, dstPort, summary, fields, experts, fields.entrySet().stream().collect(
+                java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, entry -> List.of(entry.getValue()))));
+    }
 
     /**
      * A field's two renderings in tshark's PDML output.
@@ -42,6 +51,16 @@ public record DecodedMessage(int frame, BigDecimal time, int srcPort, int dstPor
                     + "; it has " + fields.keySet());
         }
         return field;
+    }
+
+    /** Every occurrence of a field, in the order of the tree; empty if it has none. */
+    public List<Field> all(String name) {
+        return occurrences.getOrDefault(name, List.of());
+    }
+
+    /** What tshark displays for each occurrence of a field. */
+    public List<String> texts(String name) {
+        return all(name).stream().map(Field::show).toList();
     }
 
     /** The field as displayed: a miner name, for instance. */

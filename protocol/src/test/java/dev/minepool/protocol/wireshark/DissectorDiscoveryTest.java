@@ -105,7 +105,7 @@ class DissectorDiscoveryTest {
         String plugins = Tshark.installedPlugins(dir.resolve("home"));
 
         assertThat(plugins.lines().filter(line -> line.startsWith("minepool.lua")))
-                .as(plugins).singleElement().asString().matches("minepool\\.lua\\s+2\\.0\\.0\\s+lua script\\s+.*");
+                .as(plugins).singleElement().asString().matches("minepool\\.lua\\s+2\\.1\\.0\\s+lua script\\s+.*");
     }
 
     /** Five characters: the column's default width holds six of the packet list's font (see minepool.lua). */

@@ -24,7 +24,11 @@ class DissectorGoldenBytesTest {
     private static final int POOL_PORT = 3333;
     private static final int MINER_PORT = 50_001;
     /** Fields compared by their bytes on the wire; the others by value. */
-    private static final Set<String> BYTE_FIELDS = Set.of("data", "prev_hash", "transactions");
+    private static final Set<String> BYTE_FIELDS = Set.of("data", "prev_hash", "transactions", "tx_key",
+            "tx_signature", "tx_filler");
+    /** Fields compared as tshark displays them. */
+    private static final Set<String> TEXT_FIELDS = Set.of("name", "tx_name", "tx_sender", "tx_recipient", "tx_coins",
+            "tx_id");
     /** Generated from the connection's history, not from the message's bytes. */
     private static final Set<String> CONVERSATION_FIELDS = Set.of("miner", "response_in", "response_to", "time",
             "broadcast", "unsolicited", "quit_in");
@@ -77,8 +81,11 @@ class DissectorGoldenBytesTest {
                 String what = golden.name() + " minepool." + field;
                 if (field.equals("type")) {
                     assertThat(message.type()).as(what).isEqualTo(golden.field("type"));
-                } else if (field.equals("name")) {
-                    assertThat(message.text("name")).as(what).isEqualTo(golden.field("name"));
+                } else if (field.equals("tx_kind")) {
+                    assertThat((char) Integer.parseInt(message.hex("tx_kind"), 16)).as(what)
+                            .isEqualTo(golden.field("tx_kind").charAt(0));
+                } else if (TEXT_FIELDS.contains(field)) {
+                    assertThat(message.text(field)).as(what).isEqualTo(golden.field(field));
                 } else if (BYTE_FIELDS.contains(field)) {
                     assertThat(message.hex(field)).as(what).isEqualTo(golden.field(field));
                 } else {
@@ -98,6 +105,7 @@ class DissectorGoldenBytesTest {
                 "T job=1 slot=0 bits=8 len=0",
                 "T job=65535 slot=255 bits=24 len=0",
                 "T job=300 slot=2 bits=20 len=57",
+                "T job=300 slot=2 bits=20 len=160 tx=1",
                 "S job=12 nonce=0x0003fa1c",
                 "S job=65535 nonce=0xffffffff",
                 "A job=12 accepted",

@@ -264,6 +264,7 @@ public final class Tshark {
             int dstPort) {
         String summary = proto.getAttribute("showname").replaceFirst("^Minepool Protocol, ", "");
         Map<String, DecodedMessage.Field> fields = new LinkedHashMap<>();
+        Map<String, List<DecodedMessage.Field>> occurrences = new LinkedHashMap<>();
         List<String> experts = new ArrayList<>();
         NodeList all = proto.getElementsByTagName("field");
         for (int i = 0; i < all.getLength(); i++) {
@@ -275,12 +276,16 @@ public final class Tshark {
             if (field.getParentNode() instanceof Element parent && parent.getAttribute("name").equals("_ws.expert")) {
                 experts.add(name + ": " + field.getAttribute("showname"));
             } else {
-                fields.putIfAbsent(name.substring("minepool.".length()),
-                        new DecodedMessage.Field(field.getAttribute("show"), field.getAttribute("value")));
+                DecodedMessage.Field value = new DecodedMessage.Field(field.getAttribute("show"),
+                        field.getAttribute("value"));
+                fields.putIfAbsent(name.substring("minepool.".length()), value);
+                occurrences.computeIfAbsent(name.substring("minepool.".length()), k -> new ArrayList<>()).add(value);
             }
         }
+        Map<String, List<DecodedMessage.Field>> frozen = new LinkedHashMap<>();
+        occurrences.forEach((name, list) -> frozen.put(name, List.copyOf(list)));
         return new DecodedMessage(frame, time, srcPort, dstPort, summary, Collections.unmodifiableMap(fields),
-                Collections.unmodifiableList(experts));
+                Collections.unmodifiableList(experts), Collections.unmodifiableMap(frozen));
     }
 
     private static String show(Element proto, String fieldName) {
