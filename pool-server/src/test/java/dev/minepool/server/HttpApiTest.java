@@ -119,7 +119,7 @@ class HttpApiTest {
 
             String miners = get("/api/miners").body();
             assertThat(field(miners, "total")).isEqualTo("2");
-            assertThat(miners).contains("\"name\":\"alice\"", "\"name\":\"bob\"", "\"balance\":1", "\"blocksWon\":1");
+            assertThat(miners).contains("\"name\":\"alice\"", "\"name\":\"bob\"", "\"balance\":1.00000000", "\"blocksWon\":1");
 
             String list = get("/api/blocks").body();
             assertThat(field(list, "tipHeight")).isEqualTo("1");
@@ -134,7 +134,7 @@ class HttpApiTest {
             assertThat(ProofOfWork.meets(hash, Integer.parseInt(field(one, "zeroBits")))).isTrue();
             assertThat(HexFormat.of().formatHex(data, 0, 32)).isEqualTo(field(one, "previousHash"));
 
-            assertThat(get("/api/balances").body()).isEqualTo("{\"height\":1,\"balances\":{\"alice\":1}}");
+            assertThat(get("/api/balances").body()).isEqualTo("{\"height\":1,\"balances\":{\"alice\":1.00000000}}");
         }
     }
 
@@ -183,7 +183,7 @@ class HttpApiTest {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (balanced == null && System.nanoTime() < deadline) {
                 String data = events.poll(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
-                if (data != null && data.contains("\"name\":\"alice\"") && data.contains("\"balance\":1")) {
+                if (data != null && data.contains("\"name\":\"alice\"") && data.contains("\"balance\":1.00000000")) {
                     balanced = data;
                 }
             }
@@ -243,7 +243,7 @@ class HttpApiTest {
             mine(miner, "<b>x</b>\"&");
             assertThat(pool.awaitSnapshot(s -> s.tipHeight() == 1, WAIT)).isNotNull();
             String balances = get("/api/balances").body();
-            assertThat(balances).contains("\"\\u003cb\\u003ex\\u003c/b\\u003e\\\"\\u0026\":1").doesNotContain("<b>");
+            assertThat(balances).contains("\"\\u003cb\\u003ex\\u003c/b\\u003e\\\"\\u0026\":1.00000000").doesNotContain("<b>");
         }
     }
 

@@ -69,8 +69,11 @@ class PoolServerTest {
         assertThat(header.previousHash()).as("block 1 links to genesis").isEqualTo(Genesis.hash());
         assertThat(header.height()).isEqualTo(1);
         assertThat(header.timestampMillis()).isBetween(before, after);
-        assertThat(Arrays.copyOfRange(task.data(), BlockHeader.TRANSACTIONS_OFFSET, 1024))
-                .as("the transactions come from the configured source").containsOnly((byte) 0xAB);
+        assertThat(Arrays.copyOfRange(task.data(), BlockHeader.TRANSACTIONS_OFFSET,
+                BlockHeader.TRANSACTIONS_OFFSET + 2)).as("the transaction region's count: nothing pending")
+                .containsOnly((byte) 0);
+        assertThat(Arrays.copyOfRange(task.data(), BlockHeader.TRANSACTIONS_OFFSET + 2, 1024))
+                .as("the filler after the records comes from the configured source").containsOnly((byte) 0xAB);
     }
 
     @Test

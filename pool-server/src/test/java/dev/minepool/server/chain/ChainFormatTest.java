@@ -38,6 +38,9 @@ class ChainFormatTest {
         assertThat(HexFormat.of().formatHex(ChainFile.fileHeader(TestChains.GOLDEN_RULE, 1))).isEqualTo("4d504348"
                 + "0004" + "0026" + "0001" + "000e" + "02" + "08" + "000003e8" + "00000fa0" + "00000001"
                 + "0002" + "0004" + "00000001" + "c481133a");
+        assertThat(HexFormat.of().formatHex(ChainFile.fileHeader(DifficultyRule.retarget(12, 2000), 1)))
+                .as("PROTOCOL.md's example").isEqualTo("4d504348" + "0004" + "0026" + "0001" + "000e" + "020c000007d0"
+                        + "00001f40" + "00000001" + "0002" + "0004" + "00000001" + "ca19e7bb");
         assertThat(ChainFile.RULE_HEADER_LENGTH).isEqualTo(30);
         assertThat(HexFormat.of().formatHex(ChainFile.version3FileHeader(TestChains.GOLDEN_RULE))).isEqualTo("4d504348"
                 + "0003" + "001e" + "0001" + "000e" + "02" + "08" + "000003e8" + "00000fa0" + "00000001" + "da2b9f54");

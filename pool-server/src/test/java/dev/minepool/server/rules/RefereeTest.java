@@ -335,4 +335,57 @@ class RefereeTest {
         referee.submit(alice, new Message.Submit(task.job(), nonce(task, true)));
         assertThat(events).noneMatch(e -> e instanceof Sent s && s.to() == gone);
     }
+
+    @Test
+    void aJobOfAChainWithTransactionsCarriesPendingRecordsInOrderThenTheFiller() throws Exception {
+        java.security.KeyPair key = dev.minepool.protocol.ledger.Ed25519.generate();
+        byte[] raw = dev.minepool.protocol.ledger.Ed25519.rawPublicKey(key.getPublic());
+        List<dev.minepool.protocol.ledger.TxRecord> pending = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            pending.add(dev.minepool.protocol.ledger.NameRegistration.sign(dev.minepool.protocol.MinerName.parse(
+                    "n" + i), raw, key.getPrivate()));
+        }
+        List<Integer> asked = new ArrayList<>();
+        BlockSink withTransactions = new BlockSink() {
+            @Override
+            public ChainFile.Tip tip() {
+                return chain.tip();
+            }
+
+            @Override
+            public Difficulty difficulty() {
+                return chain.difficulty();
+            }
+
+            @Override
+            public long transactionsFrom() {
+                return 1;
+            }
+
+            @Override
+            public void append(Block block) throws IOException {
+                chain.append(block);
+            }
+        };
+        Referee filling = new Referee(config, clock, withTransactions, outbox, capacity -> {
+            asked.add(capacity);
+            List<dev.minepool.protocol.ledger.TxRecord> fit = new ArrayList<>();
+            int used = 0;
+            for (var r : pending) {
+                if (used + r.length() > capacity) {
+                    break;
+                }
+                fit.add(r);
+                used += r.length();
+            }
+            return fit;
+        });
+        Message.Task task = getWork(filling, miner(), "alice");
+        assertThat(asked).as("the room after the count in 1024 bytes").containsExactly(1024 - 52 - 2);
+        List<dev.minepool.protocol.ledger.TxRecord> carried = dev.minepool.protocol.ledger.TxRegion.read(task.data());
+        assertThat(carried).as("9 registrations of 107 bytes fit, in order").containsExactlyElementsOf(
+                pending.subList(0, 9));
+        int end = 52 + 2 + 9 * dev.minepool.protocol.ledger.NameRegistration.LENGTH;
+        assertThat(Arrays.copyOfRange(task.data(), end, 1024)).as("the filler after them").containsOnly((byte) 7);
+    }
 }
