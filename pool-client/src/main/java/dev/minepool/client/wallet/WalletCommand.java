@@ -210,9 +210,9 @@ public final class WalletCommand {
             return EXIT_FAILED;
         }
         out.println("registration of " + shown(r.name) + " sent: txid " + txid + " (pending)");
-        out.println("the next block mined binds " + shown(r.name) + " to this key: from then on only this key can "
-                + "spend its coins, those mined before included. First registration wins (trust on first use), so "
-                + "register a name before you mine with it.");
+        out.println("the first block mined with it binds " + shown(r.name) + " to this key: from then on only this "
+                + "key can spend its coins, those mined before included. First registration wins (trust on first "
+                + "use), so register a name before you mine with it.");
         return r.wait ? await(api, txid, r.timeout) : EXIT_OK;
     }
 
