@@ -107,11 +107,6 @@ public final class PoolApi {
         return get("api/blocks/" + height);
     }
 
-    /** {@code GET /api/blocks?limit=1}: the chain's tip height (0 for an empty chain). */
-    public long tipHeight() throws ApiException {
-        return get("api/blocks?limit=1").get("tipHeight").longValue();
-    }
-
     public JsonValue get(String relative) throws ApiException {
         return send(HttpRequest.newBuilder(base.resolve(relative)).GET(), "GET /" + relative);
     }

@@ -62,11 +62,9 @@ public final class VerifyCommand {
                     + "balance");
             out.println(outcome.summary() + " with " + api.url() + "api/balances");
             return EXIT_OK;
-        } catch (VerifyException e) {
-            err.println("minepool client verify: FAILED: " + e.getMessage());
-            return EXIT_BAD;
-        } catch (ChainCopy.Damaged e) {
-            err.println("minepool client verify: FAILED: " + e.getMessage());
+        } catch (VerifyException | ChainCopy.Damaged e) {
+            // The reasons quote what the pool sent (records' names, hashes): escaped for the terminal.
+            err.println("minepool client verify: FAILED: " + Terminal.safe(e.getMessage()));
             return EXIT_BAD;
         } catch (ApiException e) {
             err.println("minepool client verify: could not check: " + Terminal.safe(

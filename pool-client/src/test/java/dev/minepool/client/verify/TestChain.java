@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * A chain built in the test, block by block, with real proofs of work at a few zero bits and real records, and
  * served through a {@link FakeApi} the way the pool serves its own: {@code /api/pool}'s rules, {@code
- * /api/blocks}, {@code /api/blocks/{h}} and {@code /api/balances}.
+ * /api/blocks/{h}} and {@code /api/balances}.
  */
 final class TestChain {
     static final int BITS = 8;
@@ -87,7 +87,6 @@ final class TestChain {
         api.on("GET /api/pool", 200, "{\"height\":" + height() + ",\"rules\":{\"difficulty\":{\"rule\":\"fixed\","
                 + "\"startBits\":" + BITS + ",\"targetBlockTimeMs\":0,\"tauMs\":0,\"firstHeight\":1},"
                 + "\"transactionsFromHeight\":" + transactionsFrom + "}}");
-        api.on("GET /api/blocks?limit=1", 200, "{\"tipHeight\":" + height() + ",\"blocks\":[]}");
         for (int h = 1; h <= height(); h++) {
             api.on("GET /api/blocks/" + h, 200, blockJson.get(h - 1));
         }
