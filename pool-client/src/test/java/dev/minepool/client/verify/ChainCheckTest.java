@@ -101,6 +101,18 @@ class ChainCheckTest {
     }
 
     @Test
+    void asksAgainWhenThePoolPairsItsHeightWithTheBalancesOfTheBlockBefore() throws Exception {
+        TestChain chain = chainWithATransfer();
+        chain.serve(api);
+        String right = chain.balancesJson(Map.of());
+        String stale = right.replace("\"bob\":3.50000000", "\"bob\":2.50000000");
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        api.on("GET /api/balances", request -> new FakeApi.Answer(200, asked.incrementAndGet() == 1 ? stale : right));
+        assertThat(check(dir.resolve("copy")).height()).isEqualTo(5);
+        assertThat(asked.get()).isEqualTo(2);
+    }
+
+    @Test
     void namesAnAccountThePoolInvents() throws Exception {
         TestChain chain = chainWithATransfer();
         chain.serve(api);
