@@ -18,8 +18,9 @@ final class BalancesResource implements Exchanges.Resource {
 
     @Override
     public void get(HttpExchange exchange) throws IOException {
-        Json json = new Json().beginObject().field("height", ledger.height()).name("balances").beginObject();
-        for (Map.Entry<String, Long> e : ledger.balances().entrySet()) {
+        Ledger.TipBalances tip = ledger.tipBalances(); // height and balances of the same block
+        Json json = new Json().beginObject().field("height", tip.height()).name("balances").beginObject();
+        for (Map.Entry<String, Long> e : tip.byName().entrySet()) {
             json.name(e.getKey()).coins(e.getValue());
         }
         Exchanges.json(exchange, 200, json.endObject().endObject().toString());

@@ -69,7 +69,8 @@ public final class Ledger {
     private volatile Entry[] entries = new Entry[64];
     private volatile int size;
     private volatile ChainBalances confirmed;
-    private volatile Map<String, Long> balances;
+    /** The balances with the height they are at, in one volatile write: see {@link #tipBalances()}. */
+    private volatile TipBalances tipBalances;
     private final byte[][] recentData = new byte[DATA_KEPT][];
     private final ConcurrentHashMap<String, Long> confirmedAt = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TxStatus> unconfirmed = new ConcurrentHashMap<>();
@@ -83,7 +84,7 @@ public final class Ledger {
         this.chainFile = chainFile;
         this.transactionsFrom = transactionsFrom;
         this.confirmed = confirmed;
-        this.balances = confirmed.balances();
+        this.tipBalances = new TipBalances(0, confirmed.balances());
     }
 
     /**
@@ -93,6 +94,7 @@ public final class Ledger {
     public static Ledger load(Path chainFile, long transactionsFrom, ChainBalances confirmed) throws IOException {
         Ledger ledger = new Ledger(chainFile, transactionsFrom, confirmed);
         ChainFile.rescan(chainFile, block -> ledger.add(block, ledger.records(block)));
+        ledger.tipBalances = new TipBalances(ledger.size, confirmed.balances());
         return ledger;
     }
 
@@ -129,7 +131,7 @@ public final class Ledger {
     public void append(Block block, List<TxRecord> records, ChainBalances after) {
         add(block, records);
         confirmed = after;
-        balances = after.balances();
+        tipBalances = new TipBalances(block.height(), after.balances());
     }
 
     private void add(Block block, List<TxRecord> records) {
@@ -254,14 +256,29 @@ public final class Ledger {
         return confirmed;
     }
 
+    /**
+     * Base units per name after block {@code height}, in name order.
+     *
+     * <p>One object, so that a reader never pairs one block's height with the balances of the block before:
+     * {@link #height()} moves first, as a block is added, and the balances just after. A verifier comparing its own
+     * balances at a height with the pool's saw exactly that mismatch.
+     */
+    public record TipBalances(long height, Map<String, Long> byName) {
+    }
+
+    /** The balances with the height they are at, published together. */
+    public TipBalances tipBalances() {
+        return tipBalances;
+    }
+
     /** Base units per name from the ledger (rewards and records), in name order. */
     public Map<String, Long> balances() {
-        return balances;
+        return tipBalances.byName();
     }
 
     /** A name's confirmed balance in base units (0 for any name the chain has not credited). */
     public long balance(String name) {
-        return balances.getOrDefault(name, 0L);
+        return tipBalances.byName().getOrDefault(name, 0L);
     }
 
     /** The key bound to {@code name} on the chain, or null. */
