@@ -170,15 +170,16 @@ public final class WalletCommand {
             return EXIT_FAILED;
         }
         // Ask first, so that a name someone holds costs no key file. The pool checks again when it gets the record.
+        // keyPending first: while a registration waits, "key" is its key, not yet a bound one.
         JsonValue account = api.account(r.name);
-        if (!account.get("key").isNull()) {
-            err.println("minepool wallet new: the name " + shown(r.name) + " is already registered to a key "
-                    + "(the first registration wins, for ever); choose another name");
-            return EXIT_FAILED;
-        }
         if (account.get("keyPending").bool()) {
             err.println("minepool wallet new: a registration of " + shown(r.name) + " is already waiting for the "
                     + "next block; if it is not yours, choose another name");
+            return EXIT_FAILED;
+        }
+        if (!account.get("key").isNull()) {
+            err.println("minepool wallet new: the name " + shown(r.name) + " is already registered to a key "
+                    + "(the first registration wins, for ever); choose another name");
             return EXIT_FAILED;
         }
         WalletFile wallet = WalletFile.generate(r.name);
@@ -221,6 +222,17 @@ public final class WalletCommand {
         JsonValue account = api.account(wallet.name());
         String key = account.get("key").stringOrNull();
         String ours = HexFormat.of().formatHex(wallet.publicKey());
+        if (account.get("keyPending").bool()) {
+            if (ours.equals(key)) {
+                out.println("the registration of " + shown(wallet.name()) + " to this wallet's key is already "
+                        + "pending: it is not in a block yet; the next block binds the name to this key");
+                return EXIT_OK;
+            }
+            err.println("minepool wallet register: a registration of " + shown(wallet.name()) + " to another key ("
+                    + MinerName.escape(key) + ") is waiting for the next block, which binds the name to that key; "
+                    + "this wallet will not be able to spend its coins");
+            return EXIT_FAILED;
+        }
         if (ours.equals(key)) {
             out.println(shown(wallet.name()) + " is already registered to this wallet's key");
             return EXIT_OK;
@@ -246,11 +258,14 @@ public final class WalletCommand {
         JsonValue a = api.account(name);
         out.println(shown(name) + ": confirmed " + coins(a, "balance") + ", spendable " + coins(a, "spendable")
                 + ", pending " + coins(a, "pendingBalance") + " coins");
+        // While a registration waits in the pool, "key" is its key too: keyPending says which it is.
         String key = a.get("key").stringOrNull();
-        if (key != null) {
-            out.println("  registered to key " + MinerName.escape(key) + "; next nonce " + a.get("nextNonce").longValue());
-        } else if (a.get("keyPending").bool()) {
-            out.println("  registration pending: it is bound with the next block");
+        long nonce = a.get("nextNonce").longValue();
+        if (a.get("keyPending").bool()) {
+            out.println("  registration pending: it is not in a block yet, so the name is not bound to key "
+                    + MinerName.escape(key) + " until the next block the pool finds carries it; next nonce " + nonce);
+        } else if (key != null) {
+            out.println("  registered to key " + MinerName.escape(key) + "; next nonce " + nonce);
         } else {
             out.println("  not registered: anyone may register this name first (minepool wallet new --name ...)");
         }

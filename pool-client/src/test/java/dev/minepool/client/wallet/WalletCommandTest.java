@@ -160,6 +160,68 @@ class WalletCommandTest {
     }
 
     @Test
+    void newWritesNothingWhileARegistrationOfTheNameIsPending() throws Exception {
+        api.on("GET /api/accounts/alice", 200, pending("alice", "ab".repeat(32)));
+        int code = wallet("new", "--name", "alice");
+        assertThat(code).isEqualTo(1);
+        assertThat(err()).as("a pending registration is not yet a bound one")
+                .contains("a registration of alice is already waiting for the next block")
+                .doesNotContain("already registered");
+        assertThat(home.resolve(".minepool/wallets/alice.key")).doesNotExist();
+    }
+
+    @Test
+    void balanceSaysThatAPendingRegistrationIsNotYetInABlock() throws Exception {
+        String key = "ab".repeat(32);
+        api.on("GET /api/accounts/alice", 200, pending("alice", key));
+        int code = wallet("balance", "--name", "alice");
+        assertThat(code).as(err()).isZero();
+        assertThat(out()).as("a pending registration binds nothing until a block carries it")
+                .contains("registration pending: it is not in a block yet, so the name is not bound to key " + key
+                        + " until the next block the pool finds carries it; next nonce 1")
+                .doesNotContain("registered to key");
+    }
+
+    @Test
+    void balanceNamesTheKeyABlockBoundTheNameTo() throws Exception {
+        String key = "cd".repeat(32);
+        api.on("GET /api/accounts/alice", 200, String.format(UNBOUND, "alice").replace("\"key\":null",
+                "\"key\":\"" + key + "\"").replace("\"nextNonce\":1", "\"nextNonce\":3"));
+        int code = wallet("balance", "--name", "alice");
+        assertThat(code).as(err()).isZero();
+        assertThat(out()).contains("registered to key " + key + "; next nonce 3").doesNotContain("pending:");
+    }
+
+    @Test
+    void registerSaysThatItsOwnRegistrationIsAlreadyPending() throws Exception {
+        Path file = aliceWallet();
+        String key = HexFormat.of().formatHex(WalletFile.read(file).publicKey());
+        api.on("GET /api/accounts/alice", 200, pending("alice", key));
+        int code = wallet("register", "--file", file.toString());
+        assertThat(code).as(err()).isZero();
+        assertThat(out()).contains("the registration of alice to this wallet's key is already pending: it is not "
+                + "in a block yet").doesNotContain("already registered");
+        assertThat(api.requests()).as("nothing is sent again").hasSize(1);
+    }
+
+    @Test
+    void registerRefusesWhileAnotherKeysRegistrationIsPending() throws Exception {
+        Path file = aliceWallet();
+        api.on("GET /api/accounts/alice", 200, pending("alice", "ab".repeat(32)));
+        int code = wallet("register", "--file", file.toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err()).contains("a registration of alice to another key (" + "ab".repeat(32) + ") is waiting "
+                + "for the next block");
+        assertThat(api.requests()).as("nothing is sent").hasSize(1);
+    }
+
+    /** An account whose registration to {@code key} the pool holds, not yet in a block: the API sends its key. */
+    private static String pending(String name, String key) {
+        return String.format(UNBOUND, name).replace("\"key\":null,\"keyPending\":false",
+                "\"key\":\"" + key + "\",\"keyPending\":true");
+    }
+
+    @Test
     void sendWaitsUntilABlockCarriesTheTransfer() throws Exception {
         Path file = aliceWallet();
         String key = HexFormat.of().formatHex(WalletFile.read(file).publicKey());
