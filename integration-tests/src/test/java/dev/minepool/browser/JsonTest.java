@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The harness's own JSON, which every DevTools message goes through. No browser needed. */
+/**
+ * The harness's JSON, which every DevTools message goes through: the client's reader, with JavaScript's numbers,
+ * and the harness's writer. No browser needed.
+ */
 class JsonTest {
     @Test
     void readsWhatChromiumSends() {
@@ -42,8 +45,9 @@ class JsonTest {
 
     @Test
     void refusesBrokenJsonSayingWhere() {
-        assertThatThrownBy(() -> Json.parse("{\"a\":1,}")).hasMessageContaining("offset 7");
-        assertThatThrownBy(() -> Json.parse("\"open")).hasMessageContaining("unterminated string");
+        assertThatThrownBy(() -> Json.parse("{\"a\":1,}")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at character 7");
+        assertThatThrownBy(() -> Json.parse("\"open")).hasMessageContaining("a string that never ends");
         assertThatThrownBy(() -> Json.parse("[1] 2")).hasMessageContaining("text after the value");
     }
 

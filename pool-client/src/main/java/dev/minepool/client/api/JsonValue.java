@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Just enough JSON to read the pool's API, because the client depends on the JDK alone. Numbers are kept as
@@ -109,6 +110,27 @@ public final class JsonValue {
             return b;
         }
         throw wrong("true or false");
+    }
+
+    /**
+     * This value as plain Java objects, for a reader that walks a document whose shape it does not know in
+     * advance (the browser tests' DevTools messages): an object is an unmodifiable {@code Map<String, Object>}
+     * in document order, an array an unmodifiable {@code List<Object>}, then {@code String}, {@code Boolean}
+     * and null. Each number becomes what {@code numbers} makes of its exact value: {@code n -> n} keeps it a
+     * {@link BigDecimal}; a reader of JavaScript's numbers may want a {@code Long} or a {@code Double}.
+     */
+    public Object plain(Function<BigDecimal, ?> numbers) {
+        if (value instanceof Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            map.forEach((key, field) -> out.put((String) key, ((JsonValue) field).plain(numbers)));
+            return Collections.unmodifiableMap(out);
+        }
+        if (value instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            list.forEach(element -> out.add(((JsonValue) element).plain(numbers)));
+            return Collections.unmodifiableList(out);
+        }
+        return value instanceof BigDecimal n ? numbers.apply(n) : value;
     }
 
     private ApiException wrong(String expected) {

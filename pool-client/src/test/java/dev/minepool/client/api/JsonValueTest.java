@@ -3,6 +3,11 @@ package dev.minepool.client.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class JsonValueTest {
@@ -39,5 +44,28 @@ class JsonValueTest {
         assertThatThrownBy(() -> JsonValue.parse("[".repeat(100) + "]".repeat(100), "GET /y"))
                 .hasMessageContaining("nested deeper than");
         assertThatThrownBy(() -> JsonValue.parse("{} x", "GET /y")).hasMessageContaining("text after the value");
+    }
+
+    @Test
+    void givesPlainJavaObjectsInDocumentOrderWithNumbersExact() throws Exception {
+        Object plain = JsonValue.parse("{\"z\":1.50,\"a\":[true,null,\"s\",{}],\"m\":{\"n\":[]}}", "test")
+                .plain(Function.identity());
+        assertThat(plain).isInstanceOf(Map.class)
+                .isEqualTo(Map.of("z", new BigDecimal("1.50"), "a", Arrays.asList(true, null, "s", Map.of()),
+                        "m", Map.of("n", List.of())));
+        assertThat(List.copyOf(((Map<?, ?>) plain).keySet())).as("the keys in document order")
+                .isEqualTo(List.of("z", "a", "m"));
+        assertThatThrownBy(() -> ((Map<?, ?>) plain).clear())
+                .as("a plain document cannot be changed behind the reader's back")
+                .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void givesEachNumberAsTheCallerMakesIt() throws Exception {
+        Function<BigDecimal, Object> javaScript = n -> n.scale() == 0 ? (Object) n.longValueExact() : n.doubleValue();
+        assertThat(JsonValue.parse("[7,-1,1.5,[2]]", "test").plain(javaScript))
+                .isEqualTo(List.of(7L, -1L, 1.5, List.of(2L)));
+        assertThat(JsonValue.parse("42", "test").plain(javaScript)).isEqualTo(42L);
+        assertThat(JsonValue.parse("null", "test").plain(javaScript)).isNull();
     }
 }
