@@ -62,9 +62,7 @@ public record NameRegistration(MinerName name, byte[] publicKey, byte[] signatur
 
     @Override
     public byte[] signedMessage() {
-        byte[] message = Arrays.copyOf(DOMAIN_BYTES, DOMAIN_BYTES.length + SIGNATURE_OFFSET);
-        System.arraycopy(toBytes(), 0, message, DOMAIN_BYTES.length, SIGNATURE_OFFSET);
-        return message;
+        return TxRecord.signedMessage(DOMAIN_BYTES, toBytes(), SIGNATURE_OFFSET);
     }
 
     static NameRegistration decode(ByteBuffer src) throws MalformedTxException {

@@ -61,9 +61,7 @@ public record Transfer(MinerName sender, MinerName recipient, long amount, long 
 
     @Override
     public byte[] signedMessage() {
-        byte[] message = Arrays.copyOf(DOMAIN_BYTES, DOMAIN_BYTES.length + SIGNATURE_OFFSET);
-        System.arraycopy(toBytes(), 0, message, DOMAIN_BYTES.length, SIGNATURE_OFFSET);
-        return message;
+        return TxRecord.signedMessage(DOMAIN_BYTES, toBytes(), SIGNATURE_OFFSET);
     }
 
     static Transfer decode(ByteBuffer src) throws MalformedTxException {

@@ -3,6 +3,7 @@ package dev.minepool.protocol.ledger;
 import dev.minepool.protocol.MinerName;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -76,6 +77,16 @@ public sealed interface TxRecord permits NameRegistration, Transfer {
                     + " record is " + kind.length() + " bytes, not " + bytes.length);
         }
         return read(ByteBuffer.wrap(bytes));
+    }
+
+    /**
+     * What {@link #signedMessage()} is for every kind, in one place: {@code domain} (the kind's ASCII domain),
+     * then the first {@code signatureOffset} bytes of {@code record}, the record up to its signature.
+     */
+    static byte[] signedMessage(byte[] domain, byte[] record, int signatureOffset) {
+        byte[] message = Arrays.copyOf(domain, domain.length + signatureOffset);
+        System.arraycopy(record, 0, message, domain.length, signatureOffset);
+        return message;
     }
 
     /** SHA-256 of the bytes: the txid of a record. */
