@@ -152,6 +152,9 @@ public final class Miner {
     private long slotsSearched;
     private long noncesSearched;
     private volatile MiningSummary summary;
+    /** Told of each block the miner hears of (its A, or an I): the chain verifier's cue under --verify. */
+    private volatile Runnable blockHeard = () -> {
+    };
 
     /** A miner that prints its lines to {@code out}; {@link #run()} starts it. */
     public Miner(MinerConfig config, PrintStream out) {
@@ -413,6 +416,11 @@ public final class Miner {
      * never waits: when the event queue is full the stop event is left out, and the flag alone does it, because
      * the session thread checks the flag after every event it takes from that full queue.
      */
+    /** Runs {@code listener} on the session thread after each A or I; it must return at once. */
+    public void onBlockHeard(Runnable listener) {
+        this.blockHeard = listener;
+    }
+
     public void stop() {
         stopRequested = true;
         offer(new StopRequested());
@@ -794,6 +802,7 @@ public final class Miner {
         // before the S), so it belongs to the block just won, and the pool tells the winner nothing more.
         abandonSearches();
         console.event("accepted: +1 coin, total %d", accepted);
+        blockHeard.run();
     }
 
     private void onRejected(int job) {
@@ -807,6 +816,7 @@ public final class Miner {
     }
 
     private void onInvalidated(int job) {
+        blockHeard.run();
         Pending answered = answeredSubmit(job);
         boolean stopped = abandonUpTo(job);
         if (answered != null) {

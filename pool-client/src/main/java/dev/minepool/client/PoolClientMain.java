@@ -1,8 +1,11 @@
 package dev.minepool.client;
 
+import dev.minepool.client.api.PoolApi;
 import dev.minepool.client.engine.EngineChoice;
 import dev.minepool.client.swarm.SwarmCommand;
 import dev.minepool.client.swarm.WriteFloor;
+import dev.minepool.client.verify.VerifyCommand;
+import dev.minepool.client.wallet.WalletCommand;
 import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.Protocol;
 import java.io.BufferedReader;
@@ -122,22 +125,40 @@ public final class PoolClientMain {
         if (args.length > 0 && args[0].equals("floor")) {
             return WriteFloor.run(args, 1, out, err); // the write-syscall floor under a pool's fan-out
         }
+        if (args.length > 0 && args[0].equals("wallet")) {
+            return WalletCommand.run(args, 1, out, err, home()); // keys, registrations and transfers
+        }
+        if (args.length > 0 && args[0].equals("verify")) {
+            return VerifyCommand.run(args, 1, out, err, home()); // the chain checked by this machine
+        }
         try {
             if (args.length > 0 && args[0].equals("bench")) {
                 return bench(new Arguments(args, 1), out, vectorModule);
             }
             Arguments arguments = new Arguments(args, 0);
-            MinerConfig config = mineOptions(arguments, workDir, out, vectorModule);
+            VerifyOptions verify = new VerifyOptions();
+            MinerConfig config = mineOptions(arguments, workDir, out, vectorModule, verify);
             if (config == null) {
                 return EXIT_OK; // --help
             }
+            Console console = new Console(out, config.quiet());
             String tuned = config.engine().calibrate();
             if (tuned != null) {
-                new Console(out, config.quiet()).info("%s", tuned);
+                console.info("%s", tuned);
             }
             Miner miner = new Miner(config, out);
+            VerifyAlongside verifier = verify.start(config, console, home());
+            if (verifier != null) {
+                miner.onBlockHeard(verifier::blockHeard);
+            }
             started.accept(miner);
-            return miner.run().failed() ? EXIT_FAILURE : EXIT_OK;
+            try {
+                return miner.run().failed() ? EXIT_FAILURE : EXIT_OK;
+            } finally {
+                if (verifier != null) {
+                    verifier.close();
+                }
+            }
         } catch (UsageException e) {
             err.println("minepool client: " + e.getMessage());
             if (e.pointToHelp) {
@@ -149,7 +170,7 @@ public final class PoolClientMain {
 
     /** The mining options, or null when --help was printed. */
     private static MinerConfig mineOptions(Arguments args, Path workDir, PrintStream out,
-            BooleanSupplier vectorModule) throws UsageException {
+            BooleanSupplier vectorModule, VerifyOptions verify) throws UsageException {
         String host = null;
         EngineChoice engine = EngineChoice.AUTO;
         Integer port = null;
@@ -192,9 +213,17 @@ public final class PoolClientMain {
                     args.noValue(option);
                     quiet = true;
                 }
+                case "--verify" -> {
+                    args.noValue(option);
+                    verify.enabled = true;
+                }
+                case "--api" -> verify.api = args.value(option);
+                case "--verify-every" -> verify.every = args.durationValue(option);
+                case "--copy" -> verify.copy = Path.of(args.value(option));
                 default -> throw args.unknown(option);
             }
         }
+        verify.check();
         if (!pools.isEmpty() && (host != null || port != null)) {
             throw new UsageException("give the pools with --pool HOST:PORT, or one pool with --host and --port, "
                     + "not both", true);
@@ -363,6 +392,14 @@ public final class PoolClientMain {
                                  print the speed of each thread every S seconds (default: only when asked,
                                  with kill -USR2, or h and Enter on a terminal)
                   --quiet        print only hits, the pool's answers and the summary
+                  --verify       check the pool's chain and balances beside mining, on a thread of its own,
+                                 after each block and at least every --verify-every seconds; one line per
+                                 check, a loud warning when a block or a balance does not check out
+                  --verify-every S
+                                 with --verify: the longest time between two checks (default %d)
+                  --api URL      with --verify: the pool's HTTP address (default http://POOL-HOST:8080/)
+                  --copy FILE    with --verify: the local copy of the chain (default
+                                 ~/.minepool/chains/HOST_PORT.copy)
                   -h, --help     this help
 
                 A failed connect, a missed deadline, bytes that are not the protocol and a lost connection are
@@ -388,11 +425,61 @@ public final class PoolClientMain {
 
                 swarm: a load generator, thousands of miners on one thread (minepool client swarm --help).
                 floor: the write-syscall floor under a pool's fan-out on this machine (minepool client floor --help).
+                verify: check a pool's chain and balances from here (minepool client verify --help).
+                wallet: keys, registrations and transfers (minepool wallet --help, or minepool client wallet).
                 """.formatted(Protocol.DEFAULT_PORT, MinerConfig.DEFAULT_RETRIES,
                 MinerConfig.DEFAULT_RETRY_PAUSE.toSeconds(), processors, NAME_FILE,
                 MinerConfig.DEFAULT_CONNECT_TIMEOUT.toSeconds(), MinerConfig.DEFAULT_RESPONSE_TIMEOUT.toSeconds(),
-                MinerConfig.DEFAULT_REPORT_EVERY.toSeconds(), MinerConfig.DEFAULT_RETRY_BASE.toSeconds(),
+                MinerConfig.DEFAULT_REPORT_EVERY.toSeconds(), VerifyOptions.DEFAULT_EVERY.toSeconds(),
+                MinerConfig.DEFAULT_RETRY_BASE.toSeconds(),
                 DEFAULT_BENCH_SECONDS, processors, DEFAULT_POOL_BENCH_SECONDS);
+    }
+
+    /** The user's home, where wallets and chain copies live by default. */
+    private static Path home() {
+        return Path.of(System.getProperty("user.home"));
+    }
+
+    /** {@code --verify} and its options: the chain verifier beside the miner. */
+    private static final class VerifyOptions {
+        static final Duration DEFAULT_EVERY = Duration.ofSeconds(30);
+        boolean enabled;
+        String api;
+        Duration every = DEFAULT_EVERY;
+        Path copy;
+        PoolApi pool;
+
+        void check() throws UsageException {
+            if (!enabled) {
+                if (api != null || copy != null) {
+                    throw new UsageException("--api and --copy are options of --verify", true);
+                }
+                return;
+            }
+            if (api != null) {
+                try {
+                    pool = PoolApi.of(api);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--api: " + e.getMessage(), true);
+                }
+            }
+        }
+
+        /** The verifier, started; null without --verify. The API defaults to port 8080 of the primary pool. */
+        VerifyAlongside start(MinerConfig config, Console console, Path home) {
+            if (!enabled) {
+                return null;
+            }
+            PoolApi api = pool;
+            if (api == null) {
+                String host = config.pools().get(0).host();
+                api = PoolApi.of("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":8080/");
+            }
+            VerifyAlongside verifier = new VerifyAlongside(api, copy != null ? copy
+                    : VerifyCommand.defaultCopy(home, api), every, console);
+            verifier.start();
+            return verifier;
+        }
     }
 
     /** A bad command line: one line for the person who typed it. */
@@ -502,7 +589,7 @@ public final class PoolClientMain {
                 return new UsageException("unknown option '" + option + "'", true);
             }
             return new UsageException("unexpected argument '" + option
-                    + "' (the commands are bench and swarm)", true);
+                    + "' (the commands are bench, swarm, floor, verify and wallet)", true);
         }
     }
 }

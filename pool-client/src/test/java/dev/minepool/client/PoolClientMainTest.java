@@ -140,6 +140,26 @@ class PoolClientMainTest {
     }
 
     @Test
+    void apiWithoutVerifyIsABadCommandLine() throws Exception {
+        assertThat(runClient("--name", "alice", "--api", "http://127.0.0.1:1/")).isEqualTo(2);
+        assertThat(errors()).contains("--api and --copy are options of --verify");
+    }
+
+    @Test
+    void verifyWithAnApiThatIsNotAUrlIsABadCommandLine() throws Exception {
+        assertThat(runClient("--name", "alice", "--verify", "--api", "ftp://x/")).isEqualTo(2);
+        assertThat(errors()).contains("--api: 'ftp://x/' is not an http:// URL with a host");
+    }
+
+    @Test
+    void walletAndVerifyAreCommandsOfTheClient() throws Exception {
+        assertThat(runClient("wallet", "--help")).isZero();
+        assertThat(out.text()).contains("usage: minepool wallet COMMAND");
+        assertThat(runClient("verify", "--bogus")).isEqualTo(2);
+        assertThat(errors()).contains("minepool client verify: unknown option '--bogus'");
+    }
+
+    @Test
     void aNameLongerThanTenBytesExitsTwo() throws Exception {
         assertThat(runClient("--name", "abcdefghijk")).isEqualTo(2);
         assertThat(errors()).contains("the miner name \"abcdefghijk\" is 11 bytes in UTF-8; the protocol allows at "

@@ -64,7 +64,8 @@ final class PoolResource implements Exchanges.Resource {
         json.field("blocksFound", ledger.height())
                 .field("blocksThisRun", s.blocksThisRun())
                 .field("startedAt", Instant.ofEpochMilli(s.startedAtMillis()).toString())
-                .field("uptimeSeconds", (s.takenAtMillis() - s.startedAtMillis()) / 1000.0)
+                // Now, not the snapshot's time: an idle pool publishes no snapshot for up to a minute.
+                .field("uptimeSeconds", Math.max(0, System.currentTimeMillis() - s.startedAtMillis()) / 1000.0)
                 .field("version", version)
                 .field("pendingTransactions", ledger.pendingCount());
         // Everything a verifier needs to re-run the consensus rules over /api/blocks.
