@@ -120,7 +120,7 @@ public final class Referee {
 
     /** How many connections hold a slot of the height being mined: the ones a win will send I to. */
     public int holders() {
-        Set<Miner> holders = board.round().holders;
+        Holders holders = board.round().holders;
         return holders == null ? 0 : holders.size();
     }
 
@@ -291,12 +291,14 @@ public final class Referee {
         counters.blocks++;
         long fanOutStart = clock.nanoTime();
         outbox.send(winner, new Message.Accepted(job.number));
-        Set<Miner> holders = round.holders;
+        Holders holders = round.holders;
         // Told now. Set to null first: a send can close a connection that stopped reading, and its disconnect
-        // must not edit the set while it is walked.
+        // must not edit the holders while they are walked.
         round.holders = null;
+        round.holdersAtWin = holders.size();
         int told = 0;
-        for (Miner holder : holders) {
+        for (int i = 0, n = holders.size(); i < n; i++) {
+            Miner holder = holders.get(i);
             if (holder != winner && !holder.gone) {
                 holder.searching = false;
                 outbox.send(holder, holder.lastJob.invalidated);
