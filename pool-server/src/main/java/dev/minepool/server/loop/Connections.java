@@ -63,7 +63,10 @@ final class Connections implements Outbox {
      * iovec per miner, and the kernel a {@code writev}.
      */
     private ByteBuffer task;
-    /** The job buffer whose bytes are in {@link #task} now; they are copied again when another job's arrives. */
+    /**
+     * The job buffer whose bytes are in {@link #task} now; they are copied again when another job's arrives. Held
+     * by identity, which keeps that one job's buffer (at most 64 KiB) reachable until the next.
+     */
     private ByteBuffer taskData;
     private int taskLength;
     private Referee referee;
