@@ -39,11 +39,25 @@ class WriteFloorTest {
     }
 
     @Test
+    void measuresWithReadersInSelectAndWithSeveralWriters() throws Exception {
+        assertThat(WriteFloor.measure(300, 2, WriteFloor.Readers.SELECTOR, 1)).hasSize(2).doesNotContain(0L);
+        assertThat(WriteFloor.measure(301, 2, WriteFloor.Readers.IDLE, 2)).hasSize(2).doesNotContain(0L);
+        assertThat(WriteFloor.measure(7, 2, WriteFloor.Readers.SELECTOR, 3)).hasSize(2).doesNotContain(0L);
+
+        assertThat(run("--connections", "40", "--rounds", "2", "--readers", "select", "--writers", "2")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .as("a variant names itself, so that a reader of the default line never takes it for the floor")
+                .contains("write floor (readers in select, 2 writers): 40 writes of 3 bytes, median of 2 rounds");
+    }
+
+    @Test
     void badOptionsAreRefusedWithAReason() {
         assertThat(run("--connections", "0")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--connections must be a whole number of at least 1");
         assertThat(run("--connections", "500000000")).as("more than any open-file limit allows").isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("file descriptors in this one process");
+        assertThat(run("--readers", "busy")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--readers is idle or select, not 'busy'");
         assertThat(run("--fast")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option '--fast'");
     }

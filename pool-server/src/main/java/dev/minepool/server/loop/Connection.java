@@ -68,33 +68,30 @@ final class Connection {
     }
 
     /**
-     * Writes what the socket takes now, in one (gathering) write, and queues the rest, unless the queue would pass
-     * {@code limit}. Several buffers let a T go as its header and its job's data, which every miner shares.
+     * Writes what the socket takes now, in one {@code write}, and queues the rest, unless the queue would pass
+     * {@code limit}.
      *
-     * @param buffers ready to read from; the caller may reuse them as soon as this returns: what must wait is
-     *                copied into a buffer of the queue's own
+     * @param bytes ready to read from, and direct: the JDK copies a heap buffer into a temporary direct one
+     *              before every write. The caller may reuse it as soon as this returns: what must wait is
+     *              copied into a buffer of the queue's own
      */
-    Written write(ByteBuffer[] buffers, int limit) {
-        long remaining = remaining(buffers);
-        if (queuedBytes + remaining > limit) {
+    Written write(ByteBuffer bytes, int limit) {
+        if (queuedBytes + bytes.remaining() > limit) {
             return Written.OVER_LIMIT;
         }
         if (!hasOutgoing()) {
             try {
-                remaining -= channel.write(buffers);
+                channel.write(bytes);
             } catch (IOException e) {
                 writeFailure = e;
                 return Written.FAILED;
             }
-            if (remaining == 0) {
+            if (!bytes.hasRemaining()) {
                 return Written.SENT;
             }
         }
-        ByteBuffer rest = ByteBuffer.allocate((int) remaining); // rarely: the socket's buffer is full
-        for (ByteBuffer b : buffers) {
-            rest.put(b);
-        }
-        rest.flip();
+        ByteBuffer rest = ByteBuffer.allocate(bytes.remaining()); // rarely: the socket's buffer is full
+        rest.put(bytes).flip();
         if (outgoing == null) {
             outgoing = new ArrayDeque<>(4);
         }
@@ -102,14 +99,6 @@ final class Connection {
         queuedBytes += rest.remaining();
         key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
         return Written.QUEUED;
-    }
-
-    private static long remaining(ByteBuffer[] buffers) {
-        long n = 0;
-        for (ByteBuffer b : buffers) {
-            n += b.remaining();
-        }
-        return n;
     }
 
     /**

@@ -51,11 +51,24 @@ final class Connections implements Outbox {
     private final ArrayDeque<Connection> lingering = new ArrayDeque<>();
     private final ArrayDeque<Long> lingerDeadlines = new ArrayDeque<>();
     /**
-     * Reused for every write, since the loop writes one message at a time and a write copies whatever must wait:
-     * a fan-out to 10,000 miners allocates nothing per miner.
+     * Reused for every message but a T, since the loop writes one message at a time and a write copies whatever
+     * must wait: a fan-out to 10,000 miners allocates nothing per miner. Direct, and written with a plain
+     * {@code write}: from a heap buffer the JDK would copy each message into a temporary direct buffer first.
      */
-    private final ByteBuffer[] small = {ByteBuffer.allocate(SCRATCH_BYTES)};
-    private final ByteBuffer[] headerAndBody = {ByteBuffer.allocate(Message.Task.HEADER_LENGTH), null};
+    private final ByteBuffer small = ByteBuffer.allocateDirect(SCRATCH_BYTES);
+    /**
+     * A whole T, header and data, written with one {@code write}: the data is copied in once per job (from the
+     * job's own buffer, {@link #taskData}), and only the 12-byte header is encoded per miner. A gathering write of
+     * a header and the job's buffer cost the JDK a copy of the header into a temporary direct buffer and an
+     * iovec per miner, and the kernel a {@code writev}.
+     */
+    private ByteBuffer task;
+    /**
+     * The job buffer whose bytes are in {@link #task} now; they are copied again when another job's arrives. Held
+     * by identity, which keeps that one job's buffer (at most 64 KiB) reachable until the next.
+     */
+    private ByteBuffer taskData;
+    private int taskLength;
     private Referee referee;
     private Snapshots snapshots;
 
@@ -86,13 +99,11 @@ final class Connections implements Outbox {
         if (c.state == Connection.State.CLOSED || c.state == Connection.State.CLOSING) {
             return;
         }
-        // One buffer for every message that fits (all but a T): a write copies what it cannot send at once.
-        ByteBuffer[] buffers = message.encodedLength() <= SCRATCH_BYTES ? small
-                : new ByteBuffer[] {ByteBuffer.allocate(message.encodedLength())};
-        ByteBuffer bytes = buffers[0].clear();
+        ByteBuffer bytes = message.encodedLength() <= SCRATCH_BYTES ? small.clear()
+                : ByteBuffer.allocateDirect(message.encodedLength()); // a T built as a message: tests only
         message.encode(bytes);
         bytes.flip();
-        written(c, message.type(), c.write(buffers, outgoingLimit));
+        written(c, message.type(), c.write(bytes, outgoingLimit));
     }
 
     @Override
@@ -101,15 +112,20 @@ final class Connections implements Outbox {
         if (c.state == Connection.State.CLOSED || c.state == Connection.State.CLOSING) {
             return;
         }
-        ByteBuffer header = headerAndBody[0].clear();
-        Message.Task.encodeHeader(header, job, slot, slotSize, zeroBits, data.remaining());
-        header.flip();
-        headerAndBody[1] = data;
-        try {
-            written(c, MessageType.TASK, c.write(headerAndBody, outgoingLimit));
-        } finally {
-            headerAndBody[1] = null; // the job's buffer is not this class's to keep
+        int length = Message.Task.HEADER_LENGTH + data.remaining();
+        if (data != taskData || length != taskLength) {
+            if (task == null || task.capacity() < length) {
+                task = ByteBuffer.allocateDirect(length);
+            }
+            task.clear().position(Message.Task.HEADER_LENGTH);
+            task.put(data.duplicate());
+            taskData = data;
+            taskLength = length;
         }
+        task.clear();
+        Message.Task.encodeHeader(task, job, slot, slotSize, zeroBits, data.remaining());
+        task.limit(length).position(0);
+        written(c, MessageType.TASK, c.write(task, outgoingLimit));
     }
 
     private void written(Connection c, MessageType type, Connection.Written outcome) {

@@ -1,5 +1,6 @@
 package dev.minepool.server.rules;
 
+import dev.minepool.protocol.Message;
 import java.nio.ByteBuffer;
 
 /**
@@ -18,6 +19,8 @@ final class Job {
      * move and restore.
      */
     final ByteBuffer wire;
+    /** The {@code I} every holder of a slot of this job is sent when its height is won: one per job, not per miner. */
+    final Message.Invalidated invalidated;
     private final int slotCount;
     private int nextSlot;
 
@@ -27,6 +30,7 @@ final class Job {
         this.extraNonce = extraNonce;
         this.data = data;
         this.wire = ByteBuffer.allocateDirect(data.length).put(data).flip().asReadOnlyBuffer();
+        this.invalidated = new Message.Invalidated(number);
         this.slotCount = slotCount;
     }
 

@@ -54,7 +54,7 @@ final class JobBoard {
     private Round round(ChainFile.Tip tip, Difficulty difficulty, long nowMillis) {
         int required = difficulty.requiredBits();
         return new Round(tip.height() + 1, tip.hash(), nowMillis, required > 0 ? required : config.zeroBits(),
-                difficulty.earliestTimestamp());
+                difficulty.earliestTimestamp(), current == null ? 0 : current.holdersAtWin);
     }
 
     Round round() {

@@ -27,6 +27,8 @@ public final class Miner {
     Job lastJob;
     /** The round whose holders include it. */
     Round holding;
+    /** Its place among that round's {@link Holders}. */
+    int holderIndex = -1;
     /** It was sent a T and no A, R or I since, so a G now means it searched the whole slot. */
     boolean searching;
     boolean gone;

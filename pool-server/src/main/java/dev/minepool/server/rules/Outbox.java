@@ -13,8 +13,10 @@ public interface Outbox {
 
     /**
      * Queues a {@code T} for slot {@code slot} of a job whose data is {@code data} (the job's own read-only
-     * buffer, shared by every miner it goes to; read it through a duplicate or restore its position). The event
-     * loop writes a header and then these bytes, with no copy per miner; this default builds the message.
+     * buffer, shared by every miner it goes to; read it through a duplicate or restore its position). The bytes
+     * behind one buffer must never change: the event loop copies them once, keeps them beside a header it encodes
+     * per miner, and copies again only when another buffer (another job's) arrives. This default builds the
+     * message.
      */
     default void sendTask(Miner miner, int job, int slot, long slotSize, int zeroBits, ByteBuffer data) {
         byte[] bytes = new byte[data.remaining()];

@@ -120,7 +120,7 @@ public final class Referee {
 
     /** How many connections hold a slot of the height being mined: the ones a win will send I to. */
     public int holders() {
-        Set<Miner> holders = board.round().holders;
+        Holders holders = board.round().holders;
         return holders == null ? 0 : holders.size();
     }
 
@@ -289,21 +289,28 @@ public final class Referee {
         round.won = true; // from here on, every other S for this height is late
         winner.blocksWon++;
         counters.blocks++;
-        log.info(String.format(Locale.ROOT, "block %d found by %s: job %d nonce 0x%08x hash %s in %.1f s",
-                round.height, winner.name, job.number, nonce, PoolLog.shortHash(hash), millisToMine / 1000.0));
         long fanOutStart = clock.nanoTime();
         outbox.send(winner, new Message.Accepted(job.number));
-        Set<Miner> holders = round.holders;
+        Holders holders = round.holders;
         // Told now. Set to null first: a send can close a connection that stopped reading, and its disconnect
-        // must not edit the set while it is walked.
+        // must not edit the holders while they are walked.
         round.holders = null;
-        for (Miner holder : holders) {
+        round.holdersAtWin = holders.size();
+        int told = 0;
+        for (int i = 0, n = holders.size(); i < n; i++) {
+            Miner holder = holders.get(i);
             if (holder != winner && !holder.gone) {
                 holder.searching = false;
-                outbox.send(holder, new Message.Invalidated(holder.lastJob.number));
+                outbox.send(holder, holder.lastJob.invalidated);
+                told++;
             }
         }
         lastFanOutNanos = clock.nanoTime() - fanOutStart;
+        // Logged after the A and the I's, not before: formatting and printing the line (a write to a pipe or a
+        // terminal, which can block) would delay every miner's news by its cost.
+        log.info(String.format(Locale.ROOT, "block %d found by %s: job %d nonce 0x%08x hash %s in %.1f s; %s told in"
+                        + " %.1f ms", round.height, winner.name, job.number, nonce, PoolLog.shortHash(hash),
+                millisToMine / 1000.0, PoolLog.count(told, "other miner"), lastFanOutNanos / 1e6));
         board.nextRound(chain.tip(), chain.difficulty(), now);
         logDifficultyChange(round.zeroBits);
         return block;

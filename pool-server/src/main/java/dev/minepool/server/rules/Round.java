@@ -1,8 +1,5 @@
 package dev.minepool.server.rules;
 
-import java.util.HashSet;
-import java.util.Set;
-
 /**
  * The mining of one height: the sibling jobs opened for it, and the miners holding a slot of it, who are the
  * ones told {@code I} when it is won. A round is open until its first valid nonce, then won for good.
@@ -22,13 +19,18 @@ final class Round {
      * Miners given a slot of this height, so that the win reaches exactly them without scanning every
      * connection. Set to null once the round is won and they have been told.
      */
-    Set<Miner> holders = new HashSet<>();
+    Holders holders;
+    /** How many held a slot when the round was won: room made at once for the next round's holders. */
+    int holdersAtWin;
     boolean won;
     /** The numbers of the jobs opened for this height, to free them when the height stops being live. */
     int[] jobNumbers = new int[4];
     int jobCount;
 
-    Round(long height, byte[] previousHash, long startedAtMillis, int zeroBits, long earliestTimestamp) {
+    /** @param expectedHolders room made at once for this many holders (the round before's), so none grow it */
+    Round(long height, byte[] previousHash, long startedAtMillis, int zeroBits, long earliestTimestamp,
+          int expectedHolders) {
+        this.holders = new Holders(expectedHolders);
         this.height = height;
         this.previousHash = previousHash;
         this.startedAtMillis = startedAtMillis;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 class MinerTest {
-    final Round round = new Round(1, new byte[32], 0, 8, 0);
+    final Round round = new Round(1, new byte[32], 0, 8, 0, 0);
 
     Job job(int number) {
         return new Job(number, round, number, new byte[52], 1);
