@@ -234,6 +234,14 @@ class HttpApiTest {
         assertThat(r.body()).startsWith("{\"error\":\"no such endpoint: /api/nothing");
         r = get("/api/pool/extra");
         assertThat(r.statusCode()).isEqualTo(404);
+        // The server routes by prefix: these reach the resources of /api/blocks, /api/accounts and
+        // /api/transactions, and must not be read as block 1, account "alice" or a txid.
+        for (String path : new String[] {"/api/blocksX1", "/api/accountsXalice",
+                "/api/transactionsX" + "a".repeat(64)}) {
+            r = get(path);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            assertThat(r.body()).as(path).startsWith("{\"error\":\"no such endpoint: /api/");
+        }
         r = send(HttpRequest.newBuilder(URI.create(base + "api/pool")).POST(HttpRequest.BodyPublishers.ofString("{}"))
                 .build());
         assertThat(r.statusCode()).isEqualTo(405);

@@ -24,13 +24,13 @@ final class AccountsResource implements Exchanges.Resource {
 
     @Override
     public void get(HttpExchange exchange) throws IOException, Exchanges.HttpError {
-        String raw = exchange.getRequestURI().getRawPath();
-        if (raw.equals(PATH) || raw.equals(PATH + "/")) {
+        String rawName = Exchanges.below(exchange.getRequestURI().getRawPath(), PATH);
+        if (rawName == null) {
             throw new Exchanges.HttpError(404, "name an account: " + PATH + "/{name}");
         }
         MinerName name;
         try {
-            name = MinerName.parse(percentDecoded(raw.substring(PATH.length() + 1)));
+            name = MinerName.parse(percentDecoded(rawName));
         } catch (MinerName.InvalidNameException e) {
             throw new Exchanges.HttpError(400, "not an account: " + e.getMessage());
         }

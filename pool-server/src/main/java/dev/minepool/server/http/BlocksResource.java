@@ -27,12 +27,11 @@ final class BlocksResource implements Exchanges.Resource {
 
     @Override
     public void get(HttpExchange exchange) throws IOException, Exchanges.HttpError {
-        String path = exchange.getRequestURI().getPath();
-        if (path.equals(PATH) || path.equals(PATH + "/")) {
+        String tail = Exchanges.below(exchange.getRequestURI().getPath(), PATH);
+        if (tail == null) {
             list(exchange);
             return;
         }
-        String tail = path.substring(PATH.length() + 1);
         long height;
         try {
             height = Long.parseLong(tail);

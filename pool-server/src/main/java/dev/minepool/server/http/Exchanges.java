@@ -77,6 +77,21 @@ final class Exchanges {
         };
     }
 
+    /**
+     * What follows {@code path + "/"} in {@code requested}, or null when {@code requested} is {@code path} itself,
+     * with or without a trailing slash. The server routes by string prefix, so {@code /api/blocksX1} reaches the
+     * resource of {@code /api/blocks}; such a path is no endpoint (404), not block 1.
+     */
+    static String below(String requested, String path) throws HttpError {
+        if (requested.equals(path) || requested.equals(path + "/")) {
+            return null;
+        }
+        if (!requested.startsWith(path + "/")) {
+            throw new HttpError(404, "no such endpoint: " + shorten(requested));
+        }
+        return requested.substring(path.length() + 1);
+    }
+
     /** A resource at exactly {@code path}: {@code /api/pool/x} is not {@code /api/pool}. */
     static Resource exact(String path, Resource resource) {
         if (resource instanceof PostResource post) {
@@ -94,20 +109,21 @@ final class Exchanges {
                 }
 
                 private void check(HttpExchange exchange) throws HttpError {
-                    String requested = exchange.getRequestURI().getPath();
-                    if (!requested.equals(path) && !requested.equals(path + "/")) {
-                        throw new HttpError(404, "no such endpoint: " + shorten(requested));
-                    }
+                    exactly(exchange, path);
                 }
             };
         }
         return exchange -> {
-            String requested = exchange.getRequestURI().getPath();
-            if (!requested.equals(path) && !requested.equals(path + "/")) {
-                throw new HttpError(404, "no such endpoint: " + shorten(requested));
-            }
+            exactly(exchange, path);
             resource.get(exchange);
         };
+    }
+
+    private static void exactly(HttpExchange exchange, String path) throws HttpError {
+        String requested = exchange.getRequestURI().getPath();
+        if (below(requested, path) != null) {
+            throw new HttpError(404, "no such endpoint: " + shorten(requested));
+        }
     }
 
     static void json(HttpExchange exchange, int status, String body) throws IOException {

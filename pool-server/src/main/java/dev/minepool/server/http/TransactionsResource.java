@@ -51,12 +51,11 @@ final class TransactionsResource implements Exchanges.PostResource {
 
     @Override
     public void get(HttpExchange exchange) throws IOException, Exchanges.HttpError {
-        String path = exchange.getRequestURI().getPath();
-        if (path.equals(PATH) || path.equals(PATH + "/")) {
+        String txid = Exchanges.below(exchange.getRequestURI().getPath(), PATH);
+        if (txid == null) {
             throw new Exchanges.HttpError(404, "name a transaction: GET " + PATH + "/{txid}, or POST " + PATH
                     + " with {\"tx\":\"<hex>\"}");
         }
-        String txid = path.substring(PATH.length() + 1);
         if (txid.length() != 64 || !isHex(txid)) {
             throw new Exchanges.HttpError(400, "a transaction is named by its txid, 64 hex digits, not '"
                     + Exchanges.shorten(txid) + "'");
@@ -71,8 +70,7 @@ final class TransactionsResource implements Exchanges.PostResource {
 
     @Override
     public void post(HttpExchange exchange) throws IOException, Exchanges.HttpError {
-        String path = exchange.getRequestURI().getPath();
-        if (!path.equals(PATH) && !path.equals(PATH + "/")) {
+        if (Exchanges.below(exchange.getRequestURI().getPath(), PATH) != null) {
             exchange.getResponseHeaders().set("Allow", "GET, HEAD");
             throw new Exchanges.HttpError(405, "method POST is not allowed here; POST to " + PATH);
         }
