@@ -33,6 +33,8 @@ final class Session {
     State state = State.CONNECTING;
     /** System.nanoTime when the connect began, then when the G of this round was written. */
     long startedNanos;
+    /** System.nanoTime when this round's T was read; 0 until then. */
+    long taskNanos;
     /** The T this session holds in this round; its job is what the I must name. */
     Message.Task task;
     /** System.nanoTime when its I (or, for the winner, its A) was read; the A-to-I latency is taken after. */

@@ -91,6 +91,8 @@ public final class Swarm {
     private int awaitingAnswers;
     private Latencies getWorkToTask;
     private Session winner;
+    /** Every measured time with its start, when {@link SwarmConfig#trace()} asks for it; null otherwise. */
+    private SwarmTrace trace;
     private long acceptReadNanos;
     /** When the swarm first saw this round's win: the A or an I read, whichever came first. */
     private long firstAnswerNanos;
@@ -112,6 +114,13 @@ public final class Swarm {
         InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
         if (address.isUnresolved()) {
             throw new IOException("cannot resolve the pool's host '" + config.host() + "'");
+        }
+        if (config.trace() != null) {
+            try {
+                trace = SwarmTrace.open(config.trace(), out);
+            } catch (IOException e) {
+                throw new IOException("cannot write the trace " + config.trace() + ": " + SwarmTrace.why(e), e);
+            }
         }
         table.header(config, address);
         loadTheJdksSocketWrites();
@@ -135,6 +144,9 @@ public final class Swarm {
             }
         } finally {
             closeAll();
+            if (trace != null) {
+                trace.close();
+            }
         }
         SwarmResult result = new SwarmResult(config.connections(), connected, connectNanos, rounds, totalErrors);
         table.summary(result);
@@ -266,6 +278,7 @@ public final class Swarm {
             }
         }
         int expected = 0;
+        long submitted = 0;
         long submitToAccept = -1;
         Latencies acceptToInvalidation = new Latencies();
         int invalidations = 0;
@@ -281,7 +294,7 @@ public final class Swarm {
             acceptReadNanos = -1;
             firstAnswerNanos = Long.MAX_VALUE;
             winner.state = Session.State.WINNER;
-            long submitted = System.nanoTime();
+            submitted = System.nanoTime();
             write(winner, new Message.Submit(winnerJob, nonce).toBytes());
             long deadline = submitted + timeoutNanos;
             while (awaitingAnswers > 0 && System.nanoTime() - deadline < 0) {
@@ -307,6 +320,10 @@ public final class Swarm {
                 }
             }
         }
+        if (trace != null) {
+            trace.round(number, warmup, live, winner, submitted, winner == null ? -1 : acceptReadNanos,
+                    firstAnswerNanos);
+        }
         return new RoundResult(number, warmup, sessionsInRound, winner == null ? -1 : winner.index, winnerJob, zeroBits,
                 getWorkToTask, submitToAccept, Math.max(0, expected), invalidations, acceptToInvalidation,
                 roundErrors);
@@ -318,6 +335,7 @@ public final class Swarm {
         for (Session session : live) {
             session.state = Session.State.IDLE;
             session.task = null;
+            session.taskNanos = 0;
         }
         awaitingTasks = live.size();
         outstanding = 0;
@@ -445,6 +463,7 @@ public final class Swarm {
                 return;
             }
             session.task = task;
+            session.taskNanos = now;
             session.state = Session.State.HOLDING;
             getWorkToTask.add(now - session.startedNanos);
             outstanding--;

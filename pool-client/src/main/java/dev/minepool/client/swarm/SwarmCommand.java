@@ -51,6 +51,7 @@ public final class SwarmCommand {
         Integer window = null;
         int connectsInFlight = SwarmConfig.DEFAULT_CONNECTS_IN_FLIGHT;
         double timeout = SwarmConfig.DEFAULT_TIMEOUT.toSeconds();
+        java.nio.file.Path trace = null;
         for (int i = start; i < args.length; i++) {
             String option = args[i];
             String value = null;
@@ -80,6 +81,12 @@ public final class SwarmCommand {
                 case "--window" -> window = intValue(option, value, 1, Integer.MAX_VALUE);
                 case "--connects-in-flight" -> connectsInFlight = intValue(option, value, 1, 1_000_000);
                 case "--timeout" -> timeout = secondsValue(option, value);
+                case "--trace" -> {
+                    if (value.isBlank()) {
+                        throw new IllegalArgumentException("--trace needs a file name");
+                    }
+                    trace = java.nio.file.Path.of(value);
+                }
                 default -> throw new IllegalArgumentException("unknown option '" + option + "'");
             }
         }
@@ -87,7 +94,7 @@ public final class SwarmCommand {
             throw new IllegalArgumentException("--host needs a host name or address");
         }
         return new SwarmConfig(host, port, connections, rounds, warmup, window == null ? connections : window,
-                connectsInFlight, Duration.ofNanos((long) (timeout * 1e9)));
+                connectsInFlight, Duration.ofNanos((long) (timeout * 1e9)), trace);
     }
 
     private static int intValue(String option, String value, int min, int max) {
@@ -138,6 +145,10 @@ public final class SwarmCommand {
                                           herd a pool sees after every block)
                   --connects-in-flight C  at most C TCP connects pending at once (default %d)
                   --timeout S             seconds a connect, a round's T's, or its A and I's may take (default %d)
+                  --trace FILE            write every G-T, S-A and A-I time with when it began, one line each,
+                                          in microseconds of CLOCK_MONOTONIC: the clock of
+                                          perf sched record -k CLOCK_MONOTONIC, to see what the machine did
+                                          while the slow ones waited (BENCHMARKS.md shows how)
                   -h, --help              this help
                 """.formatted(SwarmConfig.DEFAULT_CONNECTIONS, SwarmConfig.MAX_CONNECTIONS, Protocol.DEFAULT_PORT,
                 SwarmConfig.DEFAULT_ROUNDS, SwarmConfig.DEFAULT_WARMUP_ROUNDS, SwarmConfig.DEFAULT_CONNECTS_IN_FLIGHT,

@@ -1,5 +1,6 @@
 package dev.minepool.client.swarm;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -16,9 +17,10 @@ import java.time.Duration;
  * @param connectsInFlight at most this many TCP connects pending at once, well under the pool's accept backlog
  * @param timeout          how long a round's T's, or its A and I's, may take before the missing ones are errors;
  *                         also how long a connect may take
+ * @param trace            where to write every G-T and A-I time with its start ({@link SwarmTrace}); null for none
  */
 public record SwarmConfig(String host, int port, int connections, int rounds, int warmupRounds, int window,
-                          int connectsInFlight, Duration timeout) {
+                          int connectsInFlight, Duration timeout, Path trace) {
     public static final int DEFAULT_CONNECTIONS = 100;
     public static final int DEFAULT_ROUNDS = 3;
     public static final int DEFAULT_WARMUP_ROUNDS = 1;
@@ -48,19 +50,23 @@ public record SwarmConfig(String host, int port, int connections, int rounds, in
     /** The defaults: no warm-up round, every G of a round sent at once. */
     public static SwarmConfig of(String host, int port, int connections, int rounds) {
         return new SwarmConfig(host, port, connections, rounds, 0, connections, DEFAULT_CONNECTS_IN_FLIGHT,
-                DEFAULT_TIMEOUT);
+                DEFAULT_TIMEOUT, null);
     }
 
     public SwarmConfig withWarmupRounds(int v) {
-        return new SwarmConfig(host, port, connections, rounds, v, window, connectsInFlight, timeout);
+        return new SwarmConfig(host, port, connections, rounds, v, window, connectsInFlight, timeout, trace);
     }
 
     public SwarmConfig withWindow(int v) {
-        return new SwarmConfig(host, port, connections, rounds, warmupRounds, v, connectsInFlight, timeout);
+        return new SwarmConfig(host, port, connections, rounds, warmupRounds, v, connectsInFlight, timeout, trace);
     }
 
     public SwarmConfig withTimeout(Duration v) {
-        return new SwarmConfig(host, port, connections, rounds, warmupRounds, window, connectsInFlight, v);
+        return new SwarmConfig(host, port, connections, rounds, warmupRounds, window, connectsInFlight, v, trace);
+    }
+
+    public SwarmConfig withTrace(Path v) {
+        return new SwarmConfig(host, port, connections, rounds, warmupRounds, window, connectsInFlight, timeout, v);
     }
 
     /** The miner name of session {@code index}: {@code swarm0}, {@code swarm1}, ... */

@@ -122,6 +122,49 @@ class SwarmTest {
     }
 
     @Test
+    void theTraceHasALinePerMeasuredTimeWithItsStartOnTheMonotonicClock() throws Exception {
+        Path trace = dir.resolve("trace.txt");
+        long before = System.nanoTime() / 1000;
+        try (ScriptedPool pool = new ScriptedPool((loser, job) -> new Message.Invalidated(job))) {
+            int code = command("--connections", "3", "--host", "127.0.0.1", "--port", String.valueOf(pool.port()),
+                    "--rounds", "2", "--warmup", "1", "--trace", trace.toString());
+            assertThat(code).as("exit code; the swarm printed:%n%s", output()).isEqualTo(SwarmCommand.EXIT_OK);
+        }
+        long after = System.nanoTime() / 1000;
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(trace);
+        assertThat(lines.get(0)).startsWith("# minepool swarm trace").contains("CLOCK_MONOTONIC");
+        assertThat(lines.get(1)).isEqualTo("# kind round phase session start_us latency_us");
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (String line : lines.subList(2, lines.size())) {
+            String[] f = line.split(" ");
+            assertThat(f).as(line).hasSize(6);
+            counts.merge(f[0] + f[1] + f[2], 1, Integer::sum);
+            assertThat(Integer.parseInt(f[3])).as(line).isBetween(0, 2);
+            // One clock with the test's System.nanoTime: the start lies within the run, the latency after it.
+            assertThat(Long.parseLong(f[4])).as(line).isBetween(before, after);
+            assertThat(Long.parseLong(f[4]) + Long.parseLong(f[5])).as(line).isBetween(before, after);
+        }
+        // Every session's T in every round, one A (the winner) and an I for each of the other two.
+        assertThat(counts).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
+                "T1warmup", 3, "A1warmup", 1, "I1warmup", 2,
+                "T2measured", 3, "A2measured", 1, "I2measured", 2,
+                "T3measured", 3, "A3measured", 1, "I3measured", 2));
+    }
+
+    @Test
+    void aTraceThatCannotBeWrittenStopsTheRunBeforeItStarts() throws Exception {
+        try (ScriptedPool pool = new ScriptedPool((loser, job) -> new Message.Invalidated(job))) {
+            int code = command("--connections", "2", "--host", "127.0.0.1", "--port", String.valueOf(pool.port()),
+                    "--rounds", "1", "--trace", dir.toString()); // a directory
+            assertThat(code).isEqualTo(SwarmCommand.EXIT_ERRORS);
+        }
+        assertThat(errBytes.toString(StandardCharsets.UTF_8))
+                .startsWith("minepool client swarm: cannot write the trace " + dir)
+                .doesNotContain("Exception");
+        assertThat(output()).doesNotContain("connect:");
+    }
+
+    @Test
     void badOptionsExitTwoWithOneLine() {
         assertThat(command("--connections", "0")).isEqualTo(SwarmCommand.EXIT_USAGE);
         assertThat(command("--window", "x")).isEqualTo(SwarmCommand.EXIT_USAGE);
