@@ -18,8 +18,18 @@ import java.util.concurrent.TimeUnit;
  * heard of during a check make one more check after it, not one each. One line per check: {@code verified 42
  * blocks up to 000abc…, balances agree}, or a loud warning naming the bad block or the disagreeing account.
  * Mining goes on either way: the verifier tells the person, it does not decide for them.
+ *
+ * <p>The pool tells its miners of a block before its API shows it, so a check after a block heard of waits up to
+ * {@link #PUBLISHED_WAIT} for the API to go past the height checked last; the block is checked then, not at the
+ * next one.
  */
 final class VerifyAlongside implements AutoCloseable {
+    /**
+     * How long a check after a block heard of waits for the API to show a new block: far above the moment a pool
+     * takes to publish one, and short enough for a miner whose block came from another pool (a failover).
+     */
+    static final Duration PUBLISHED_WAIT = Duration.ofSeconds(1);
+
     private final ChainCheck check;
     private final Console console;
     private final Duration every;
@@ -27,6 +37,8 @@ final class VerifyAlongside implements AutoCloseable {
     private final Thread thread;
     private final String what;
     private volatile boolean stopped;
+    /** The height the last check that agreed reached; the verifier's thread only. */
+    private long verifiedHeight;
 
     VerifyAlongside(PoolApi api, Path copy, Duration every, Console console) {
         this.console = console;
@@ -51,10 +63,12 @@ final class VerifyAlongside implements AutoCloseable {
     }
 
     private void loop() {
+        boolean afterBlock = false;
         while (!stopped) {
-            runOnce();
+            runOnce(afterBlock);
             try {
-                if (blockHeard.tryAcquire(every.toMillis(), TimeUnit.MILLISECONDS)) {
+                afterBlock = blockHeard.tryAcquire(every.toMillis(), TimeUnit.MILLISECONDS);
+                if (afterBlock) {
                     blockHeard.drainPermits();
                 }
             } catch (InterruptedException e) {
@@ -63,9 +77,11 @@ final class VerifyAlongside implements AutoCloseable {
         }
     }
 
-    private void runOnce() {
+    private void runOnce(boolean afterBlock) {
         try {
-            console.info("verify: %s", check.run().summary());
+            ChainCheck.Outcome outcome = afterBlock ? check.run(verifiedHeight + 1, PUBLISHED_WAIT) : check.run();
+            verifiedHeight = outcome.height();
+            console.info("verify: %s", outcome.summary());
         } catch (VerifyException | ChainCopy.Damaged e) {
             console.event("WARNING: verify FAILED: %s", Terminal.safe(e.getMessage()));
             console.event("WARNING: the pool's chain or its balances cannot be trusted; you may be mining for "

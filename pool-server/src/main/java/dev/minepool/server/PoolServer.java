@@ -105,10 +105,15 @@ public final class PoolServer implements AutoCloseable {
                 }
 
                 @Override
-                public void append(Block block) throws IOException {
-                    List<TxRecord> records = chain.append(block);
+                public List<TxRecord> append(Block block) throws IOException {
+                    return chain.append(block); // the write and its force, and nothing else before the A
+                }
+
+                @Override
+                public void announced(Block block, List<TxRecord> records) {
                     // After the force: the API shows only blocks that are on disk, and a record is confirmed
-                    // only then.
+                    // only then. After the miners' news too, since the copy of the balances and the mempool's
+                    // re-check grow with the accounts and the pending records (see BENCHMARKS.md, issue 14).
                     ledger.append(block, records, chain.balances().copy());
                     mempool.blockOnDisk(MinerName.parse(block.winner()), records);
                     if (!records.isEmpty()) {
@@ -311,8 +316,11 @@ public final class PoolServer implements AutoCloseable {
     }
 
     /**
-     * Waits until {@code n} blocks have been mined in this run (each on disk and its {@code A} and {@code I}s
-     * sent), the pool stops, or the timeout passes.
+     * Waits until {@code n} blocks have been mined in this run (each on disk, its {@code A} and {@code I}s sent,
+     * and published to the {@link #ledger()}), the pool stops, or the timeout passes.
+     *
+     * <p>A miner that has read its {@code A} may find the ledger without the block for a moment: the pool tells
+     * the miners first and publishes after. Waiting here (or for a snapshot with the block) closes that gap.
      *
      * @return whether {@code n} blocks were mined
      */

@@ -104,6 +104,10 @@ class LedgerApiTest {
             miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
             assertThat(miner.read()).isEqualTo(new Message.Accepted(task.job()));
         }
+        // The A may arrive a moment before the ledger and the mempool have the block (the miners are told first);
+        // the snapshot that shows the block is published after them.
+        assertThat(pool.awaitSnapshot(s -> s.tipHeight() == before + 1, WAIT)).as("a snapshot with block %d",
+                before + 1).isNotNull();
         assertThat(pool.ledger().height()).isEqualTo(before + 1);
     }
 
@@ -344,6 +348,10 @@ class LedgerApiTest {
         flooding.set(false);
         miner.join(WAIT.toMillis());
         assertThat(mined.get()).as("blocks the miner got accepted during the flood").isGreaterThan(minedBefore + 5);
+        // Its last A may come a moment before the pool takes that block's records out of the mempool: the count
+        // read below must be the one after it.
+        assertThat(pool.awaitSnapshot(s -> s.blocksThisRun() == mined.get(), WAIT)).as("a snapshot with all %d"
+                + " blocks", mined.get()).isNotNull();
         assertThat(accepted + full).isEqualTo(10_000);
         assertThat(maxPending.get()).isLessThanOrEqualTo(10_000);
         for (int i = 10_000; pool.ledger().pendingCount() < 10_000; i++) {

@@ -1,11 +1,14 @@
 package dev.minepool.server;
 
+import dev.minepool.protocol.BlockHeader;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.ledger.Ed25519;
 import dev.minepool.protocol.ledger.NameRegistration;
 import dev.minepool.protocol.ledger.Transfer;
 import dev.minepool.protocol.ledger.TxRecord;
+import dev.minepool.protocol.ledger.TxRegion;
+import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainBalances;
 import dev.minepool.server.ledger.Ledger;
 import dev.minepool.server.ledger.Mempool;
@@ -17,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The ledger's two figures for BENCHMARKS.md, without JMH (a test-scope main; see BENCHMARKS.md for the command).
+ * The ledger's figures for BENCHMARKS.md, without JMH (a test-scope main; see BENCHMARKS.md for the command).
  *
  * <ul>
  *   <li>{@code validate [N]}: records the mempool checks and accepts per second on the loop's path ({@link
@@ -33,6 +37,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code latency [BITS]}: a real pool (HTTP on loopback, a fixed rule of BITS zero bits) and one in-process
  *       miner that mines without pause; 1,000 registrations are posted, then one more, whose time from its POST to
  *       {@code confirmed} (polled every 5 ms) is the figure, with the blocks it waited and their mean time.</li>
+ *   <li>{@code announce [BLOCKS]}: what the pool's {@code BlockSink.announced} does per block, which until it was
+ *       split off sat between the block's fsync and its {@code A}: a copy of the balances and {@link
+ *       Ledger#append} (readers' view), then {@link Mempool#blockOnDisk}. With 100, 1,000 and 10,000 registered
+ *       names with coins, and with no record pending, 1,000 pending on the mempool's fast path (the block holds
+ *       the first pending records, as every block the pool builds does) and 1,000 on its slow path (the same
+ *       records in another order: every pending record is checked again). BLOCKS blocks are timed after as many
+ *       again of warm-up, and the whole table is run twice (the first for the JIT); 1,024-byte blocks, 9
+ *       transfers each.</li>
  * </ul>
  */
 public final class LedgerBench {
@@ -43,6 +55,8 @@ public final class LedgerBench {
         String mode = args.length > 0 ? args[0] : "validate";
         if (mode.equals("validate")) {
             validate(args.length > 1 ? Integer.parseInt(args[1]) : Mempool.MAX_RECORDS);
+        } else if (mode.equals("announce")) {
+            announce(args.length > 1 ? Integer.parseInt(args[1]) : 200);
         } else {
             latency(args.length > 1 ? Integer.parseInt(args[1]) : 16);
         }
@@ -153,6 +167,129 @@ public final class LedgerBench {
                     (posted - start) / 1e6, (confirmed - start) / 1e9, waited, (confirmed - start) / 1e6 / waited,
                     bits, 9);
         }
+    }
+
+    /** How the blocks of one {@code announce} run carry records. */
+    private enum Pending {
+        NONE("no record pending"), FAST("1,000 pending, fast path"), SLOW("1,000 pending, slow path");
+
+        final String label;
+
+        Pending(String label) {
+            this.label = label;
+        }
+    }
+
+    static void announce(int blocks) throws Exception {
+        int[] names = {100, 1_000, 10_000};
+        int pendingRecords = 1_000;
+        int senders = 100; // 10 records pending each, well within the 64 a sender may have
+        int capacity = TxRegion.capacity(1024);
+        int perBlock = capacity / Transfer.LENGTH;
+        // One key for every name: the bench measures the ledger, not key handling. Every record is signed once and
+        // verified once (the verified-signature cache keeps them), so each run pays only what the pool pays.
+        KeyPair key = Ed25519.generate();
+        byte[] raw = Ed25519.rawPublicKey(key.getPublic());
+        List<MinerName> all = new ArrayList<>();
+        List<TxRecord> registrations = new ArrayList<>();
+        long signStart = System.nanoTime();
+        for (int i = 0; i < names[names.length - 1]; i++) {
+            MinerName name = MinerName.parse("a" + i);
+            all.add(name);
+            registrations.add(NameRegistration.sign(name, raw, key.getPrivate()));
+        }
+        List<Transfer> transfers = new ArrayList<>();
+        int needed = pendingRecords + 2 * blocks * perBlock;
+        for (int i = 0; i < needed; i++) {
+            int s = i % senders;
+            transfers.add(Transfer.sign(all.get(s), all.get((s + 1) % senders), 1, i / senders + 1, key.getPrivate()));
+        }
+        System.out.printf(Locale.ROOT, "signed %,d registrations and %,d transfers in %.1f s; %d transfers a block,"
+                + " %d blocks timed after %d of warm-up%n", registrations.size(), transfers.size(),
+                (System.nanoTime() - signStart) / 1e9, perBlock, blocks, blocks);
+        // The whole table twice, the first for the JIT only: the first rows would otherwise pay for compiling
+        // what the later ones reuse.
+        for (String round : List.of("warm-up", "measured")) {
+            System.out.println(round + ":");
+            System.out.println("| names | pending | median | mean | p90 | max | ledger's part, median |");
+            System.out.println("|---:|---|---:|---:|---:|---:|---:|");
+            for (int n : names) {
+                for (Pending pending : Pending.values()) {
+                    long[] ledgerNanos = new long[blocks];
+                    long[] nanos = announceRun(n, pending, registrations.subList(0, n), all, transfers,
+                            pendingRecords, capacity, blocks, ledgerNanos);
+                    Arrays.sort(nanos);
+                    Arrays.sort(ledgerNanos);
+                    double mean = Arrays.stream(nanos).average().orElse(0);
+                    System.out.printf(Locale.ROOT, "| %,d | %s | %s | %s | %s | %s | %s |%n", n, pending.label,
+                            micros(nanos[nanos.length / 2]), micros(mean), micros(nanos[nanos.length * 9 / 10]),
+                            micros(nanos[nanos.length - 1]), micros(ledgerNanos[blocks / 2]));
+                }
+            }
+        }
+    }
+
+    /**
+     * The timed part of each measured block, ns.
+     *
+     * @param ledgerNanos receives the ledger's part of each (the copy of the balances and {@link Ledger#append})
+     */
+    private static long[] announceRun(int n, Pending pending, List<TxRecord> registrations, List<MinerName> all,
+                                      List<Transfer> transfers, int pendingRecords, int capacity, int blocks,
+                                      long[] ledgerNanos) throws Exception {
+        ChainBalances chain = new ChainBalances();
+        chain.accounts().applyBlock(registrations, all.get(0));
+        for (int i = 1; i < n; i++) {
+            chain.accounts().reward(all.get(i)); // every name with coins: the copy and the readers' map hold them all
+        }
+        Ledger ledger = Ledger.inMemory(1, chain.copy());
+        Mempool mempool = new Mempool(() -> chain, ledger);
+        int offered = 0;
+        if (pending != Pending.NONE) {
+            while (offered < pendingRecords) {
+                mempool.offer(transfers.get(offered++));
+            }
+        }
+        byte[] previous = new byte[32];
+        long[] measured = new long[blocks];
+        for (int b = 0; b < 2 * blocks; b++) {
+            long height = b + 1;
+            List<TxRecord> records = pending == Pending.NONE ? List.of() : mempool.take(capacity);
+            if (pending == Pending.SLOW) {
+                // The same records from different senders in reverse order: as valid, but not the pending head.
+                records = new ArrayList<>(records);
+                java.util.Collections.reverse(records);
+            }
+            MinerName winner = all.get(b % n);
+            byte[] data = new byte[1024];
+            new BlockHeader(previous, height, System.currentTimeMillis(), 0).writeTo(data);
+            TxRegion.write(data, records);
+            Block block = new Block(height, previous, data, 0, 16, winner.value(), System.currentTimeMillis(), 0);
+            chain.accounts().applyBlock(records, winner); // ChainFile.append's part, before the A: not timed
+            long start = System.nanoTime();
+            // What the pool's BlockSink.announced does, after the fan-out (PoolServer).
+            ledger.append(block, records, chain.copy());
+            long ledgerDone = System.nanoTime();
+            mempool.blockOnDisk(winner, records);
+            long took = System.nanoTime() - start;
+            if (b >= blocks) {
+                measured[b - blocks] = took;
+                ledgerNanos[b - blocks] = ledgerDone - start;
+            }
+            previous = block.hash();
+            for (int i = 0; i < records.size(); i++) {
+                mempool.offer(transfers.get(offered++)); // back to the same number pending
+            }
+        }
+        if (pending != Pending.NONE && mempool.size() != pendingRecords) {
+            throw new IllegalStateException(mempool.size() + " pending, not " + pendingRecords);
+        }
+        return measured;
+    }
+
+    private static String micros(double nanos) {
+        return nanos >= 1e6 ? String.format(Locale.ROOT, "%.2f ms", nanos / 1e6)
+                : String.format(Locale.ROOT, "%.0f µs", nanos / 1e3);
     }
 
     private static String send(HttpClient http, URI uri, String body) throws Exception {

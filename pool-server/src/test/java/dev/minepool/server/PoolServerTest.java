@@ -495,6 +495,37 @@ class PoolServerTest {
         assertThat(pool.blocksMined()).isZero();
     }
 
+    /**
+     * The ledger put out of step (a stray block 1 added on the loop, as a bug would), so publishing the real block 1
+     * fails after its A: the block stays acknowledged and on disk, the pool stops rather than build jobs from a
+     * mempool that missed it, and a restart shows the block.
+     */
+    @Test
+    void aBlockThatCannotBePublishedAfterItsAStopsThePoolAndARestartShowsIt() throws Exception {
+        PoolServer pool = start(config());
+        TestMiner miner = miner(pool);
+        Message.Task task = miner.getWork("alice");
+        java.util.concurrent.CountDownLatch strayAdded = new java.util.concurrent.CountDownLatch(1);
+        pool.onLoop(() -> {
+            pool.ledger().append(new dev.minepool.server.chain.Block(1, Genesis.hash(), new byte[64], 0, BITS,
+                    "stray", System.currentTimeMillis(), 0), List.of(), pool.ledger().confirmed());
+            strayAdded.countDown();
+        });
+        assertThat(strayAdded.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+
+        miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
+        assertThat(miner.read()).as("on disk, so acknowledged").isEqualTo(new Message.Accepted(task.job()));
+        assertThat(miner.read()).isEqualTo(new Message.Quit(Message.Quit.Reason.SHUTDOWN));
+        assertThat(pool.awaitTermination(WAIT)).isTrue();
+        assertThat(pool.failed()).isTrue();
+        assertThat(log.await("block 1 is on disk and acknowledged, but publishing it", WAIT)).isNotNull()
+                .contains("stopping the pool").contains("a restart reads it back from the chain file");
+
+        PoolServer restarted = start(config());
+        assertThat(restarted.ledger().height()).isEqualTo(1);
+        assertThat(restarted.ledger().block(1).winner()).isEqualTo("alice");
+    }
+
     @Test
     void aHostOverItsConnectionLimitGetsQuitWithTheReason() throws Exception {
         PoolServer pool = start(config().withMaxClientsPerHost(2));

@@ -8,6 +8,7 @@ import dev.minepool.protocol.chain.DifficultyRule;
 import dev.minepool.protocol.ledger.Coins;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
@@ -26,12 +27,17 @@ import java.util.function.Consumer;
  * the same block while the pool keeps mining. If the pool's block at the copy's tip is not the copy's, or the
  * pool has no such block, the pool's chain was reset or replaced: the copy is emptied and downloaded again, and a
  * note says so.
+ *
+ * <p>A pool tells its miners of a block ({@code A}, {@code I}) before its API shows it, so a check that follows a
+ * block heard of may ask for a height ({@link #run(long, Duration)}) and wait a little for the API to reach it.
  */
 public final class ChainCheck implements AutoCloseable {
     /** How often a pool whose balances lag its blocks is asked again before that counts as a disagreement. */
     private static final int LAGGING_BALANCE_TRIES = 10;
     /** How often the balances are compared before a disagreement is reported (see {@link #run}). */
     static final int COMPARE_TRIES = 3;
+    /** How long between two asks while waiting for a height: the pool publishes a block within a millisecond. */
+    private static final long HEIGHT_POLL_MILLIS = 100;
 
     private final PoolApi api;
     private final Path copyFile;
@@ -70,14 +76,25 @@ public final class ChainCheck implements AutoCloseable {
     }
 
     public Outcome run() throws VerifyException, ChainCopy.Damaged, ApiException, IOException {
+        return run(0, Duration.ZERO);
+    }
+
+    /**
+     * {@link #run()}, once the pool's balances have reached {@code height}, or {@code wait} has passed: then at the
+     * height they are at, which is no disagreement (the block may have come from another pool, a backup the miner
+     * failed over to).
+     */
+    public Outcome run(long height, Duration wait) throws VerifyException, ChainCopy.Damaged, ApiException,
+            IOException {
         long fromCopy = 0;
         if (verifier == null) {
             fromCopy = openCopy();
         }
+        long deadline = System.nanoTime() + wait.toNanos();
         long downloaded = 0;
         Map<String, Long> ours;
         for (int attempt = 1; ; attempt++) {
-            JsonValue balances = balancesFromOurTipOn();
+            JsonValue balances = balancesFromOurTipOn(height, deadline);
             long balancesHeight = balances.get("height").longValue();
             for (long h = verifier.height() + 1; h <= balancesHeight; h++) {
                 CopiedBlock block = fetch(h);
@@ -112,9 +129,15 @@ public final class ChainCheck implements AutoCloseable {
      * The pool's balances at the copy's tip or later, after making sure the pool's chain still holds the copy's
      * tip (else the copy is emptied: the pool's chain was reset or replaced).
      */
-    private JsonValue balancesFromOurTipOn() throws ApiException, IOException, VerifyException {
+    private JsonValue balancesFromOurTipOn(long wanted, long deadline) throws ApiException, IOException,
+            VerifyException {
         JsonValue balances = api.balances();
         long balancesHeight = balances.get("height").longValue();
+        while (balancesHeight < wanted && System.nanoTime() - deadline < 0 && !Thread.currentThread().isInterrupted()) {
+            pause(HEIGHT_POLL_MILLIS);
+            balances = api.balances();
+            balancesHeight = balances.get("height").longValue();
+        }
         for (int tries = 1; balancesHeight < verifier.height(); tries++) {
             if (!poolHasOurTip()) {
                 reset();
@@ -124,7 +147,7 @@ public final class ChainCheck implements AutoCloseable {
                 throw VerifyException.disagreement(verifier.height(), "the pool's balances stay at height "
                         + balancesHeight + ", behind its own block " + verifier.height());
             }
-            pause();
+            pause(200);
             balances = api.balances();
             balancesHeight = balances.get("height").longValue();
         }
@@ -275,9 +298,10 @@ public final class ChainCheck implements AutoCloseable {
         }
     }
 
-    private static void pause() {
+    /** Between two asks of a pool over HTTP: a poll with a bound, in the callers. */
+    private static void pause(long millis) {
         try {
-            Thread.sleep(200);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -112,6 +112,34 @@ class ChainCheckTest {
         assertThat(asked.get()).isEqualTo(2);
     }
 
+    /** A miner heard of block 5 (its A) a moment before the pool's API shows it: the check waits for it. */
+    @Test
+    void waitsForABlockHeardOfThatTheApiDoesNotShowYet() throws Exception {
+        TestChain chain = chainWithATransfer();
+        String atFive = chain.balancesJson(Map.of());
+        chain.serve(api);
+        String atFour = "{\"height\":4,\"balances\":{\"alice\":1.50000000,\"bob\":2.50000000}}";
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        api.on("GET /api/balances", request -> new FakeApi.Answer(200, asked.incrementAndGet() <= 2 ? atFour : atFive));
+        try (ChainCheck check = new ChainCheck(PoolApi.of(api.url()), dir.resolve("copy"), notes::add)) {
+            assertThat(check.run(5, java.time.Duration.ofSeconds(30)).height()).isEqualTo(5);
+        }
+        assertThat(asked.get()).as("asked until the API showed block 5").isEqualTo(3);
+    }
+
+    /** A block heard of that the API never shows (it came from another pool): the check goes on at the API's tip. */
+    @Test
+    void checksAtTheApisHeightWhenABlockHeardOfDoesNotComeInTime() throws Exception {
+        TestChain chain = chainWithATransfer();
+        chain.serve(api);
+        try (ChainCheck check = new ChainCheck(PoolApi.of(api.url()), dir.resolve("copy"), notes::add)) {
+            ChainCheck.Outcome outcome = check.run(6, java.time.Duration.ofMillis(300));
+            assertThat(outcome.height()).isEqualTo(5);
+            assertThat(outcome.summary()).startsWith("verified 5 blocks up to ");
+        }
+        assertThat(notes).isEmpty();
+    }
+
     @Test
     void namesAnAccountThePoolInvents() throws Exception {
         TestChain chain = chainWithATransfer();

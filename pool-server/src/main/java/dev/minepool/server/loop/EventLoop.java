@@ -9,6 +9,7 @@ import dev.minepool.server.rules.BlockSink;
 import dev.minepool.server.rules.Miner;
 import dev.minepool.server.rules.PoolClock;
 import dev.minepool.server.rules.Referee;
+import dev.minepool.server.rules.UnpublishedBlockException;
 import dev.minepool.server.status.PoolSnapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,8 +33,9 @@ import java.util.concurrent.TimeUnit;
  * time, and when it stops reading; after a {@code Q} it lingers briefly so that the miner reads it.
  *
  * <p>Other threads only {@linkplain #requestStop ask it to stop}; everything they may read is in the {@link
- * PoolSnapshot}s it publishes. An exception while serving one connection is a bug that closes that connection;
- * any other failure ends the loop ({@link #failure()}), and the pool with it.
+ * PoolSnapshot}s it publishes. An exception while serving one connection is a bug that closes that connection,
+ * unless it is about a block already on disk ({@link UnpublishedBlockException}); that and any other failure end
+ * the loop ({@link #failure()}), and the pool with it.
  */
 public final class EventLoop implements Runnable {
     private static final int READ_BUFFER_SIZE = 16 * 1024;
@@ -160,6 +162,12 @@ public final class EventLoop implements Runnable {
             }
         } catch (IOException e) { // the chain could not be written: no A was sent, and none may be
             log.warn(e.getMessage() + "; stopping the pool, since no block is acknowledged before it is on disk");
+            failure = e;
+            stopRequested = true;
+        } catch (UnpublishedBlockException e) { // a bug after the A: not this miner's, and the pool's views are off
+            log.warn(e.getMessage() + "; stopping the pool, since its next jobs would be built from a mempool that"
+                    + " missed the block (a restart reads it back from the chain file)");
+            e.printStackTrace();
             failure = e;
             stopRequested = true;
         } catch (RuntimeException e) { // a bug, not the miner's fault; one miner must not take the pool down

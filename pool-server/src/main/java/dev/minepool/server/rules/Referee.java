@@ -8,8 +8,10 @@ import dev.minepool.server.PoolLog;
 import dev.minepool.server.chain.Block;
 import dev.minepool.protocol.chain.Difficulty;
 import dev.minepool.protocol.chain.DifficultyRule;
+import dev.minepool.protocol.ledger.TxRecord;
 import java.io.IOException;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -24,7 +26,8 @@ import java.util.Set;
  *       name is fixed by its first {@code G}, and a name that breaks the rules is refused with {@code Q}.</li>
  *   <li>Each {@code S} gets exactly one of {@code A}, {@code R} or {@code I}, by the rules in PROTOCOL.md.</li>
  *   <li>The first valid nonce of a height wins: on disk, then {@code A}, then {@code I} to every other holder of
- *       a slot of that height, then the next height.</li>
+ *       a slot of that height, then published (ledger, mempool: {@link BlockSink#announced}), then the next
+ *       height.</li>
  *   <li>A connection that runs its {@link RejectLimit} dry is sent {@code Q} and closed; warnings about one
  *       connection are printed {@value Miner#WARNINGS_IN_FULL} times in full, then only counted.</li>
  * </ul>
@@ -270,7 +273,10 @@ public final class Referee {
 
     /**
      * The first valid nonce for its height: on disk, then {@code A} to the winner, then {@code I} to every other
-     * holder of a slot of that height, then the next height.
+     * holder of a slot of that height, then published, then the next height.
+     *
+     * @throws UnpublishedBlockException if the block is on disk and announced but could not be published: the pool
+     *                                   must stop (see {@link BlockSink#announced})
      */
     private Block win(Miner winner, Job job, long nonce, byte[] hash) throws IOException {
         Round round = job.round;
@@ -280,8 +286,9 @@ public final class Referee {
                 winner.name.value(), now, millisToMine);
         // Stored before anything is said: "on disk before A" holds by plain program order. A failure leaves the
         // round open and nobody told; the caller stops the pool.
+        List<TxRecord> records;
         try {
-            chain.append(block);
+            records = chain.append(block);
         } catch (IOException e) {
             throw new IOException("could not write block " + round.height + " to the chain file "
                     + config.chainFile() + ": " + PoolLog.reason(e), e);
@@ -306,8 +313,17 @@ public final class Referee {
             }
         }
         lastFanOutNanos = clock.nanoTime() - fanOutStart;
+        // Published after the A and the I's, not before: what the ledger and the mempool do with a block grows with
+        // the accounts and the pending records, and no miner should wait for it to hear of the block. Before the
+        // next round, whose jobs take records from the mempool.
+        try {
+            chain.announced(block, records);
+        } catch (RuntimeException e) {
+            throw new UnpublishedBlockException(round.height, e);
+        }
         // Logged after the A and the I's, not before: formatting and printing the line (a write to a pipe or a
-        // terminal, which can block) would delay every miner's news by its cost.
+        // terminal, which can block) would delay every miner's news by its cost. After publishing, so that whoever
+        // acts on this line (a script, an operator) finds the block in the API.
         log.info(String.format(Locale.ROOT, "block %d found by %s: job %d nonce 0x%08x hash %s in %.1f s; %s told in"
                         + " %.1f ms", round.height, winner.name, job.number, nonce, PoolLog.shortHash(hash),
                 millisToMine / 1000.0, PoolLog.count(told, "other miner"), lastFanOutNanos / 1e6));

@@ -12,6 +12,7 @@ import dev.minepool.server.chain.Block;
 import dev.minepool.server.chain.ChainFile;
 import dev.minepool.protocol.chain.Difficulty;
 import dev.minepool.protocol.chain.DifficultyRule;
+import dev.minepool.protocol.ledger.TxRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,7 +36,17 @@ class RefereeTest {
     record Stored(Block block) {
     }
 
-    /** Everything the referee did, in order: sends, quits and stored blocks in one list, so order is checked. */
+    /**
+     * {@link BlockSink#announced}, with the records it was handed and the height {@link #referee} was mining at the
+     * call (a test with a referee of its own ignores that).
+     */
+    record Announced(Block block, List<TxRecord> records, long miningHeight) {
+    }
+
+    /**
+     * Everything the referee did, in order: sends, quits, stored and published blocks in one list, so order is
+     * checked.
+     */
     final List<Object> events = new ArrayList<>();
     final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     final PoolLog log = new PoolLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8),
@@ -43,6 +54,7 @@ class RefereeTest {
     long nanos = 1_000_000_000L;
     long millis = 1_700_000_000_000L;
     boolean diskFails;
+    RuntimeException publishingFails;
     ChainFile.Tip tip = ChainFile.Tip.genesis();
     Difficulty difficulty = new Difficulty(DifficultyRule.fixed(BITS));
 
@@ -70,13 +82,22 @@ class RefereeTest {
         }
 
         @Override
-        public void append(Block block) throws IOException {
+        public List<TxRecord> append(Block block) throws IOException {
             if (diskFails) {
                 throw new IOException("No space left on device");
             }
             events.add(new Stored(block));
             tip = new ChainFile.Tip(block.height(), block.hash());
             difficulty.add(block.height(), block.zeroBits(), block.data(), block.foundAtMillis());
+            return List.of(); // a chain of filler only
+        }
+
+        @Override
+        public void announced(Block block, List<TxRecord> records) {
+            events.add(new Announced(block, records, referee.height()));
+            if (publishingFails != null) {
+                throw publishingFails;
+            }
         }
     };
 
@@ -208,9 +229,12 @@ class RefereeTest {
         assertThat(block.winner()).isEqualTo("alice");
         assertThat(events.get(0)).as("on disk before anyone is told").isEqualTo(new Stored(block));
         assertThat(events.get(1)).isEqualTo(new Sent(alice, new Message.Accepted(task.job())));
-        assertThat(events.subList(2, events.size())).as("I to every other holder, naming its own job")
+        assertThat(events.subList(2, 4)).as("I to every other holder, naming its own job")
                 .containsExactlyInAnyOrder(new Sent(bob, new Message.Invalidated(task.job())),
                         new Sent(carol, new Message.Invalidated(sibling.job())));
+        assertThat(events.subList(4, events.size())).as("published once, after the A and every I, while height 1 is"
+                + " still the one being mined (before the next height's jobs)").containsExactly(
+                new Announced(block, List.of(), 1));
         assertThat(referee.height()).as("the next height").isEqualTo(2);
         assertThat(alice.blocksWon()).isEqualTo(1);
     }
@@ -323,6 +347,98 @@ class RefereeTest {
     }
 
     @Test
+    void aBlockThatCannotBePublishedIsReportedWithItsHeightAfterEveryoneWasTold() throws IOException {
+        Miner alice = miner();
+        Miner bob = miner();
+        Message.Task task = getWork(alice, "alice");
+        getWork(bob, "bob");
+        events.clear();
+        publishingFails = new IllegalStateException("the ledger is out of step");
+        assertThatThrownBy(() -> referee.submit(alice, new Message.Submit(task.job(), nonce(task, true))))
+                .isInstanceOf(UnpublishedBlockException.class)
+                .hasMessage("block 1 is on disk and acknowledged, but publishing it to the ledger and the mempool"
+                        + " failed: java.lang.IllegalStateException: the ledger is out of step")
+                .satisfies(e -> assertThat(((UnpublishedBlockException) e).height()).isEqualTo(1));
+        assertThat(events).as("stored, and everyone told, before the failure").hasSize(4);
+        assertThat(events.subList(0, 3)).extracting(Object::getClass).containsExactly(Stored.class, Sent.class,
+                Sent.class);
+        assertThat(logText()).as("no 'found' line for a block the API may not show").doesNotContain("block 1 found");
+    }
+
+    @Test
+    void aBlocksRecordsAreHandedBackAfterItsNewsAndLeaveTheMempoolBeforeTheNextHeightTakesAny() throws Exception {
+        java.security.KeyPair key = dev.minepool.protocol.ledger.Ed25519.generate();
+        byte[] raw = dev.minepool.protocol.ledger.Ed25519.rawPublicKey(key.getPublic());
+        List<TxRecord> mempool = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            mempool.add(dev.minepool.protocol.ledger.NameRegistration.sign(dev.minepool.protocol.MinerName.parse(
+                    "n" + i), raw, key.getPrivate()));
+        }
+        List<TxRecord> all = List.copyOf(mempool);
+        BlockSink withMempool = new BlockSink() {
+            @Override
+            public ChainFile.Tip tip() {
+                return chain.tip();
+            }
+
+            @Override
+            public Difficulty difficulty() {
+                return chain.difficulty();
+            }
+
+            @Override
+            public long transactionsFrom() {
+                return 1;
+            }
+
+            @Override
+            public List<TxRecord> append(Block block) throws IOException {
+                chain.append(block);
+                try {
+                    return dev.minepool.protocol.ledger.TxRegion.read(block.data());
+                } catch (dev.minepool.protocol.ledger.MalformedTxException e) {
+                    throw new AssertionError(e);
+                }
+            }
+
+            @Override
+            public void announced(Block block, List<TxRecord> records) {
+                events.add(new Announced(block, records, -1));
+                mempool.removeAll(records);
+            }
+        };
+        Referee filling = new Referee(config, clock, withMempool, outbox, capacity -> {
+            List<TxRecord> fit = new ArrayList<>();
+            int used = 0;
+            for (TxRecord r : mempool) {
+                if (used + r.length() > capacity) {
+                    break;
+                }
+                fit.add(r);
+                used += r.length();
+            }
+            return fit;
+        });
+        Miner alice = miner();
+        Miner bob = miner();
+        Message.Task task = getWork(filling, alice, "alice");
+        getWork(filling, bob, "bob");
+        events.clear();
+        Block block = filling.submit(alice, new Message.Submit(task.job(), nonce(task, true)));
+
+        assertThat(events).extracting(Object::getClass).as("stored, A, I, then published").containsExactly(
+                Stored.class, Sent.class, Sent.class, Announced.class);
+        assertThat(((Announced) events.get(3)).records()).as("the records append returned, back in order")
+                .containsExactlyElementsOf(all.subList(0, 9));
+        assertThat(mempool).containsExactlyElementsOf(all.subList(9, 12));
+        Message.Task next = getWork(filling, alice, "alice");
+        assertThat(BlockHeader.readFrom(next.data()).height()).isEqualTo(block.height() + 1);
+        assertThat(dev.minepool.protocol.ledger.TxRegion.read(next.data()))
+                .as("the next height's job carries the records still pending, none of the block's")
+                .containsExactlyElementsOf(all.subList(9, 12));
+    }
+
+    @Test
     void aMinerThatLeftIsNotInvalidatedAndASearchedSlotIsCounted() throws IOException {
         Miner alice = miner();
         Miner gone = miner();
@@ -363,8 +479,8 @@ class RefereeTest {
             }
 
             @Override
-            public void append(Block block) throws IOException {
-                chain.append(block);
+            public List<TxRecord> append(Block block) throws IOException {
+                return chain.append(block);
             }
         };
         Referee filling = new Referee(config, clock, withTransactions, outbox, capacity -> {
