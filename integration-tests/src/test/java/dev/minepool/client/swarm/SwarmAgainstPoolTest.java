@@ -80,6 +80,9 @@ class SwarmAgainstPoolTest {
             }
             assertThat(winners).as("round-robin winners").containsExactly(0, 1);
             assertThat(jobs).as("each round mines a new height, so a new job").hasSize(2);
+            // The swarm is done once it has read the last I; the pool counts the block a moment later, after it
+            // has published it to the ledger (BlockSink.announced), so wait for the count rather than read it.
+            assertThat(pool.awaitBlocks(2, java.time.Duration.ofSeconds(10))).as("both blocks counted").isTrue();
             assertThat(pool.blocksMined()).as("one block per round").isEqualTo(2);
         }
         assertThat(output()).contains("errors: none");
