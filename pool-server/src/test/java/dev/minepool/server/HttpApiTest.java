@@ -196,6 +196,55 @@ class HttpApiTest {
     }
 
     @Test
+    void anIdlePoolsHashRateIsSeenFallingInTheApiTheMetricsAndTheEvents() throws Exception {
+        java.util.concurrent.BlockingQueue<String> stats = new java.util.concurrent.LinkedBlockingQueue<>();
+        HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(
+                URI.create(base + "api/events")).build(), HttpResponse.BodyHandlers.ofLines());
+        Thread reader = new Thread(() -> stream.body().filter(l -> l.startsWith("data: {\"at\"")).forEach(stats::add),
+                "test-sse-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try (TestMiner alice = new TestMiner(pool.port())) {
+            alice.getWork("alice");
+            alice.getWork("alice"); // asking again: the first slot was searched to the end, so there is a rate
+            assertThat(pool.awaitSnapshot(s -> s.hashRate().m1() > 0, WAIT)).as("a snapshot with a rate").isNotNull();
+            // Nothing more happens: the pool publishes no snapshot for a minute. What readers see must still fall.
+            double first = Double.parseDouble(field(get("/api/pool").body(), "1m")); // the first "1m": the pool's
+            assertThat(first).isPositive();
+            double later = first;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (later >= first && System.nanoTime() < deadline) {
+                later = Double.parseDouble(field(get("/api/pool").body(), "1m"));
+            }
+            assertThat(later).as("/api/pool's 1-minute rate a moment later").isLessThan(first).isPositive();
+            String metrics = get("/metrics").body();
+            Matcher m = Pattern.compile("minepool_hashrate_hashes_per_second\\{window=\"1m\"} (\\S+)").matcher(metrics);
+            assertThat(m.find()).as("the 1m gauge in %s", metrics).isTrue();
+            assertThat(Double.parseDouble(m.group(1))).as("the gauge as of the scrape").isLessThan(first).isPositive();
+            // Two stats events in a row from the same idle snapshot: the second's rates are lower, pool and miner.
+            String one = null;
+            String two = null;
+            deadline = System.nanoTime() + WAIT.toNanos();
+            while (two == null && System.nanoTime() < deadline) {
+                String data = stats.poll(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (data != null && data.contains("\"name\":\"alice\"")) {
+                    if (one == null) {
+                        one = data;
+                    } else {
+                        two = data;
+                    }
+                }
+            }
+            assertThat(two).as("a second stats event while the pool is idle").isNotNull();
+            assertThat(Double.parseDouble(field(two, "1m"))).isLessThan(Double.parseDouble(field(one, "1m")));
+            assertThat(Double.parseDouble(field(two, "hashRate1m")))
+                    .isLessThan(Double.parseDouble(field(one, "hashRate1m"))).isPositive();
+            assertThat(java.time.Instant.parse(field(two, "at"))).as("the event's time moves on")
+                    .isAfter(java.time.Instant.parse(field(one, "at")));
+        }
+    }
+
+    @Test
     void aNamesConnectionsAreOneRowAndEqualRatesGoInNameOrder() throws Exception {
         try (TestMiner zed1 = new TestMiner(pool.port()); TestMiner amy = new TestMiner(pool.port());
              TestMiner zed2 = new TestMiner(pool.port()); TestMiner bo = new TestMiner(pool.port())) {

@@ -13,11 +13,18 @@ import java.util.Map;
  * last, and {@code stats} every {@link #STATS_EVERY}. Blocks are looked for in every snapshot and never missed,
  * since a snapshot is published on every one and keeps the last 32. Joins and departures are found by comparing
  * the snapshots of two stats events, so a miner that comes and goes within one stats period is not announced.
+ *
+ * <p>Rates in a {@code stats} event are as of the event, not of its snapshot. An idle pool publishes no snapshot
+ * for up to a minute, so while its 1-minute rate is still at least {@link #RATE_SHOWN} the last snapshot's stats
+ * are sent again every period, decayed to that moment: the dashboard's rate falls when the miners stop, as a
+ * decaying average should, instead of standing still until the next summary.
  */
 final class EventFeed implements Runnable, AutoCloseable {
     static final Duration STATS_EVERY = Duration.ofSeconds(2);
     /** Miners listed in a {@code stats} event, fastest first. */
     static final int STATS_MINERS = 100;
+    /** Hashes a second below which a falling rate is not worth another event: the dashboard shows it as 0. */
+    static final double RATE_SHOWN = 0.5;
 
     private final HttpApi.SnapshotSource source;
     private final EventHub hub;
@@ -45,10 +52,16 @@ final class EventFeed implements Runnable, AutoCloseable {
         Map<String, Integer> names = null;
         long nextStats = 0;
         PoolSnapshot pending = null; // the latest snapshot not yet in a stats event: sent when its turn comes
+        PoolSnapshot last = null; // the snapshot of the last stats event: sent again while its rates still fall
         try {
             while (!stopped) {
                 // An idle pool publishes no snapshot for a long while; the last one's stats (a block's new
-                // balances, say) must still go out on time, not with the next snapshot.
+                // balances, say) must still go out on time, not with the next snapshot, and its rates must be
+                // seen falling.
+                if (pending == null && last != null && !last.stopped()
+                        && last.hashRateAt(System.currentTimeMillis()).m1() >= RATE_SHOWN) {
+                    pending = last;
+                }
                 long wait = pending == null ? STATS_EVERY.toNanos() : Math.max(1, nextStats - System.nanoTime());
                 PoolSnapshot s = source.await(sequence, Duration.ofNanos(wait));
                 if (s != null) {
@@ -83,6 +96,7 @@ final class EventFeed implements Runnable, AutoCloseable {
                     if (pending.stopped()) {
                         return;
                     }
+                    last = pending;
                     pending = null;
                 }
             }
@@ -132,16 +146,19 @@ final class EventFeed implements Runnable, AutoCloseable {
     }
 
     private String stats(PoolSnapshot s, List<MinersResource.Row> rows) {
-        Json json = new Json().beginObject().field("at", Instant.ofEpochMilli(s.takenAtMillis()).toString())
+        long now = System.currentTimeMillis(); // the rates are as of now, and so is the event
+        double age = s.ageSeconds(now);
+        Json json = new Json().beginObject().field("at", Instant.ofEpochMilli(Math.max(now, s.takenAtMillis()))
+                        .toString())
                 .field("height", s.tipHeight()).field("tipHash", s.tipHash()).field("zeroBits", s.zeroBits());
         seconds(json, "targetBlockTimeSeconds", s.difficulty().targetMillis() > 0 ? s.difficulty().targetMillis() : -1);
         seconds(json, "measuredBlockTimeSeconds", s.difficulty().measuredMillis());
         json.field("minersConnected", rows.size()).field("connections", s.connections().size())
                 .field("blocksThisRun", s.blocksThisRun());
-        Shapes.rates(json.name("hashRate"), s.hashRate());
+        Shapes.rates(json.name("hashRate"), s.hashRateAt(now));
         json.name("miners").beginArray();
         for (int i = 0; i < Math.min(STATS_MINERS, rows.size()); i++) {
-            MinersResource.Row row = rows.get(i);
+            MinersResource.Row row = rows.get(i).decayedBy(age);
             json.beginObject().field("name", row.name()).field("connections", row.connections())
                     .field("hashRate1m", row.rate1m()).field("hashRate5m", row.rate5m())
                     .field("blocksWon", row.blocksWon()).name("balance").coins(ledger.balance(row.name())).endObject();

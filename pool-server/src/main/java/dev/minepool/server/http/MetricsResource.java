@@ -74,9 +74,10 @@ final class MetricsResource implements Exchanges.Resource {
                 s.traffic().fanOut());
         family(out, "minepool_hashrate_hashes_per_second", "gauge",
                 "The pool's hash rate from searched slots, decayed over a window; a lower bound.");
-        sample(out, "minepool_hashrate_hashes_per_second", label("window", "1m"), s.hashRate().m1());
-        sample(out, "minepool_hashrate_hashes_per_second", label("window", "5m"), s.hashRate().m5());
-        sample(out, "minepool_hashrate_hashes_per_second", label("window", "15m"), s.hashRate().m15());
+        PoolSnapshot.Rates rates = s.hashRateAt(System.currentTimeMillis()); // as of the scrape, not the snapshot
+        sample(out, "minepool_hashrate_hashes_per_second", label("window", "1m"), rates.m1());
+        sample(out, "minepool_hashrate_hashes_per_second", label("window", "5m"), rates.m5());
+        sample(out, "minepool_hashrate_hashes_per_second", label("window", "15m"), rates.m15());
         family(out, "minepool_chain_height", "gauge", "The height of the chain's last block.");
         sample(out, "minepool_chain_height", "", s.tipHeight());
         family(out, "minepool_zero_bits", "gauge", "The leading zero bits the next block needs.");

@@ -21,9 +21,17 @@ final class MinersResource implements Exchanges.Resource {
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 1000;
 
-    /** One miner name: its connections added up. */
+    /** One miner name: its connections added up; rates as of the snapshot (see {@link #decayedBy}). */
     record Row(String name, int connections, double rate1m, double rate5m, long slotsDone, long blocksWon,
                long lastSeenMillis) {
+        /**
+         * This row {@code seconds} after its snapshot, with nothing searched meanwhile. Every row of a snapshot
+         * decays by the same factor, so their order (fastest first) holds.
+         */
+        Row decayedBy(double seconds) {
+            return seconds <= 0 ? this : new Row(name, connections, PoolSnapshot.Rates.decay(rate1m, 0, seconds),
+                    PoolSnapshot.Rates.decay(rate5m, 1, seconds), slotsDone, blocksWon, lastSeenMillis);
+        }
     }
 
     private record Table(long sequence, List<Row> rows) {
@@ -43,11 +51,13 @@ final class MinersResource implements Exchanges.Resource {
         Map<String, String> query = Exchanges.query(exchange);
         long offset = Exchanges.number(query, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = (int) Exchanges.number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
-        List<Row> rows = rows(Shapes.require(snapshots));
+        PoolSnapshot s = Shapes.require(snapshots);
+        List<Row> rows = rows(s);
+        double age = s.ageSeconds(System.currentTimeMillis()); // rates as of now: see PoolSnapshot.hashRateAt
         Json json = new Json().beginObject().field("total", rows.size()).field("offset", offset)
                 .field("limit", limit).name("miners").beginArray();
         for (int i = (int) Math.min(offset, rows.size()); i < rows.size() && i < offset + limit; i++) {
-            Row row = rows.get(i);
+            Row row = rows.get(i).decayedBy(age);
             json.beginObject().field("name", row.name()).field("connections", row.connections())
                     .name("hashRate").beginObject().field("1m", row.rate1m()).field("5m", row.rate5m()).endObject()
                     .field("slotsDone", row.slotsDone()).field("blocksWon", row.blocksWon())

@@ -60,7 +60,8 @@ final class PoolResource implements Exchanges.Resource {
                 .field("slotSize", s.slotSize())
                 .field("minersConnected", names.size())
                 .field("connections", s.connections().size());
-        Shapes.rates(json.name("hashRate"), s.hashRate());
+        // As of now: an idle pool's snapshot can be a minute old, and its rates must be seen to fall.
+        Shapes.rates(json.name("hashRate"), s.hashRateAt(System.currentTimeMillis()));
         json.field("blocksFound", ledger.height())
                 .field("blocksThisRun", s.blocksThisRun())
                 .field("startedAt", Instant.ofEpochMilli(s.startedAtMillis()).toString())

@@ -84,6 +84,37 @@ public record PoolSnapshot(long sequence, long takenAtMillis, long startedAtMill
             }
             return new Rates(perWindow[0], perWindow[1], perWindow[2]);
         }
+
+        /**
+         * The rates {@code seconds} later with nothing searched meanwhile: each window's average decays by
+         * {@code e^(-seconds/τ)}, as {@link dev.minepool.server.rules.DecayingRate} would have it.
+         */
+        public Rates decayedBy(double seconds) {
+            if (seconds <= 0 || this == ZERO) {
+                return this;
+            }
+            return new Rates(decay(m1, 0, seconds), decay(m5, 1, seconds), decay(m15, 2, seconds));
+        }
+
+        /** {@code rate} of window {@code window} (0: 1 minute, 1: 5, 2: 15) after {@code seconds} of nothing. */
+        public static double decay(double rate, int window, double seconds) {
+            return seconds <= 0 ? rate
+                    : rate * Math.exp(-seconds / dev.minepool.server.rules.DecayingRate.WINDOWS_SECONDS[window]);
+        }
+    }
+
+    /** Seconds from when this snapshot was taken to {@code nowMillis}; 0 if the clock says it is not later. */
+    public double ageSeconds(long nowMillis) {
+        return Math.max(0, nowMillis - takenAtMillis) / 1000.0;
+    }
+
+    /**
+     * The pool's hash rate as of {@code nowMillis}, not as of the snapshot: an idle pool publishes no snapshot for up
+     * to a minute, and its rates must be seen falling meanwhile. Exact while nothing was searched since the
+     * snapshot; a searched slot makes the loop publish a new one within a second, so it is never far off.
+     */
+    public Rates hashRateAt(long nowMillis) {
+        return hashRate.decayedBy(ageSeconds(nowMillis));
     }
 
     /**
