@@ -245,6 +245,29 @@ class HttpApiTest {
     }
 
     @Test
+    void blocksAreListedWithTheirDataForAVerifierWhenAskedFor() throws Exception {
+        try (TestMiner alice = new TestMiner(pool.port())) {
+            mine(alice, "alice");
+            mine(alice, "alice");
+            assertThat(pool.awaitBlocks(2, WAIT)).isTrue();
+        }
+        String plain = get("/api/blocks").body();
+        assertThat(plain).doesNotContain("\"data\"");
+        String listed = get("/api/blocks?from=2&limit=2&data=true").body();
+        for (int h = 1; h <= 2; h++) {
+            String one = get("/api/blocks/" + h).body();
+            String data = field(one, "data");
+            assertThat(data).hasSize(2 * 1024);
+            assertThat(listed).as("block %d's data in the list", h).contains("\"height\":" + h + ",")
+                    .contains("\"data\":\"" + data + "\"");
+        }
+        assertThat(listed.indexOf("\"height\":2,")).as("newest first").isLessThan(listed.indexOf("\"height\":1,"));
+        HttpResponse<String> bad = get("/api/blocks?data=yes");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).isEqualTo("{\"error\":\"data must be true or false, not 'yes'\"}");
+    }
+
+    @Test
     void aNamesConnectionsAreOneRowAndEqualRatesGoInNameOrder() throws Exception {
         try (TestMiner zed1 = new TestMiner(pool.port()); TestMiner amy = new TestMiner(pool.port());
              TestMiner zed2 = new TestMiner(pool.port()); TestMiner bo = new TestMiner(pool.port())) {

@@ -107,6 +107,14 @@ public final class PoolApi {
         return get("api/blocks/" + height);
     }
 
+    /**
+     * {@code GET /api/blocks?from=&limit=&data=true}: up to {@code limit} blocks from {@code from} down, newest
+     * first, each with its job data. A pool older than this form answers without the data.
+     */
+    public JsonValue blocksWithData(long from, int limit) throws ApiException {
+        return get("api/blocks?from=" + from + "&limit=" + limit + "&data=true");
+    }
+
     public JsonValue get(String relative) throws ApiException {
         return send(HttpRequest.newBuilder(base.resolve(relative)).GET(), "GET /" + relative);
     }

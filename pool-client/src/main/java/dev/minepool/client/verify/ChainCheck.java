@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -36,12 +38,16 @@ public final class ChainCheck implements AutoCloseable {
     private static final int LAGGING_BALANCE_TRIES = 10;
     /** How often the balances are compared before a disagreement is reported (see {@link #run}). */
     static final int COMPARE_TRIES = 3;
+    /** Blocks asked for in one request: the most {@code /api/blocks} lists at once. */
+    static final int BATCH = 500;
     /** How long between two asks while waiting for a height: the pool publishes a block within a millisecond. */
     private static final long HEIGHT_POLL_MILLIS = 100;
 
     private final PoolApi api;
     private final Path copyFile;
     private final Consumer<String> notes;
+    /** Whether the pool lists blocks with their data; once it did not, blocks are asked for one by one. */
+    private boolean batches = true;
     private ChainVerifier verifier;
     private ChainCopy copy;
 
@@ -96,11 +102,12 @@ public final class ChainCheck implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             JsonValue balances = balancesFromOurTipOn(height, deadline);
             long balancesHeight = balances.get("height").longValue();
-            for (long h = verifier.height() + 1; h <= balancesHeight; h++) {
-                CopiedBlock block = fetch(h);
-                verifier.add(block, System.currentTimeMillis()); // a bad block is never written to the copy
-                copy.append(block);
-                downloaded++;
+            while (verifier.height() < balancesHeight) {
+                for (CopiedBlock block : fetch(verifier.height() + 1, balancesHeight)) {
+                    verifier.add(block, System.currentTimeMillis()); // a bad block is never written to the copy
+                    copy.append(block);
+                    downloaded++;
+                }
             }
             copy.flush();
             ours = nonZero(verifier.balances());
@@ -213,8 +220,45 @@ public final class ChainCheck implements AutoCloseable {
         verifier = new ChainVerifier(rules(api.pool()));
     }
 
-    private CopiedBlock fetch(long h) throws ApiException {
-        JsonValue b = api.block(h);
+    /**
+     * Blocks {@code low} and up, in order, as many as one request brings (at most {@link #BATCH}, never past
+     * {@code high}): a long chain is downloaded a batch per round trip, not a block per round trip. A pool that
+     * does not know the batch form (an older one: no data in the list, or no such list) is asked block by block.
+     */
+    private List<CopiedBlock> fetch(long low, long high) throws ApiException {
+        long top = Math.min(high, low + BATCH - 1);
+        if (batches) {
+            try {
+                List<JsonValue> listed = api.blocksWithData(top, (int) (top - low + 1)).get("blocks").array();
+                List<CopiedBlock> blocks = new ArrayList<>(listed.size());
+                for (int i = listed.size() - 1; i >= 0; i--) { // the list is newest first
+                    JsonValue b = listed.get(i);
+                    if (b.get("data").isNull()) {
+                        blocks = null; // the pool ignored data=true
+                        break;
+                    }
+                    blocks.add(parse(b, low + blocks.size()));
+                }
+                if (blocks != null && blocks.size() == top - low + 1) {
+                    return blocks;
+                }
+                if (blocks != null) {
+                    throw ApiException.badAnswer("asked for blocks " + low + " to " + top + ", the pool listed "
+                            + blocks.size());
+                }
+            } catch (ApiException e) {
+                if (e.kind() != ApiException.Kind.REFUSED) {
+                    throw e; // unreachable, or an answer that is wrong: not a matter of an older pool
+                }
+            }
+            batches = false;
+            notes.accept("the pool does not list blocks with their data; downloading them one by one");
+        }
+        return List.of(parse(api.block(low), low));
+    }
+
+    /** A block of the API's, checked for the shape a block must have; {@code h} is the height asked for. */
+    private CopiedBlock parse(JsonValue b, long h) throws ApiException {
         HexFormat hex = HexFormat.of();
         if (b.get("height").longValue() != h) {
             throw ApiException.badAnswer("asked for block " + h + ", the pool sent block " + b.get("height").longValue());

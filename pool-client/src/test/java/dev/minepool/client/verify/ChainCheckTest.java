@@ -3,6 +3,7 @@ package dev.minepool.client.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.minepool.client.api.ApiException;
 import dev.minepool.client.api.FakeApi;
 import dev.minepool.client.api.PoolApi;
 import dev.minepool.protocol.MinerName;
@@ -61,6 +62,10 @@ class ChainCheckTest {
         return api.requests().stream().filter(r -> r.path().matches("/api/blocks/\\d+")).count();
     }
 
+    private long batchRequests() {
+        return api.requests().stream().filter(r -> r.path().startsWith("/api/blocks?")).count();
+    }
+
     @Test
     void passesAChainWithATransferAndAgreesWithThePoolsBalances() throws Exception {
         TestChain chain = chainWithATransfer();
@@ -84,10 +89,62 @@ class ChainCheckTest {
         chain.mine("bob").mine("alice");
         chain.serve(api);
         long before = blockRequests();
+        int requestsBefore = api.requests().size();
         ChainCheck.Outcome outcome = check(copy);
         assertThat(outcome.fromCopy()).as("blocks re-checked from the copy").isEqualTo(5);
         assertThat(outcome.downloaded()).isEqualTo(2);
-        assertThat(blockRequests() - before).as("block 5 to compare the tip, then blocks 6 and 7").isEqualTo(3);
+        assertThat(blockRequests() - before).as("block 5, to compare the tip").isEqualTo(1);
+        assertThat(api.requests().subList(requestsBefore, api.requests().size()).stream()
+                .filter(r -> r.path().startsWith("/api/blocks?")).map(FakeApi.Request::path))
+                .as("blocks 6 and 7, in one request").containsExactly("/api/blocks?from=7&limit=2&data=true");
+        assertThat(notes).isEmpty();
+    }
+
+    @Test
+    void downloadsALongChainABatchPerRequest() throws Exception {
+        TestChain chain = new TestChain(System.currentTimeMillis() - 3_600_000); // a block a second, an hour ago
+        byte[] raw = Ed25519.rawPublicKey(aliceKey.getPublic());
+        chain.mine("alice", NameRegistration.sign(ALICE, raw, aliceKey.getPrivate()));
+        for (int i = 0; i < 1_100; i++) {
+            chain.mine(i % 3 == 0 ? "bob" : "alice");
+        }
+        // Routes for the three batches a verifier asks for, not every range: 1,101 blocks.
+        chain.serveBlockByBlock(api, 1);
+        for (int top : new int[] {500, 1000, 1101}) {
+            int limit = top == 1101 ? 101 : 500;
+            StringBuilder list = new StringBuilder("{\"tipHeight\":1101,\"blocks\":[");
+            for (int h = top; h > top - limit; h--) {
+                list.append(h == top ? "" : ",").append(chain.blockJson.get(h - 1));
+            }
+            api.on("GET /api/blocks?from=" + top + "&limit=" + limit + "&data=true", 200, list + "]}");
+        }
+        ChainCheck.Outcome outcome = check(dir.resolve("copy"));
+        assertThat(outcome.height()).isEqualTo(1101);
+        assertThat(outcome.downloaded()).isEqualTo(1101);
+        assertThat(batchRequests()).as("500 + 500 + 101 blocks").isEqualTo(3);
+        assertThat(blockRequests()).isZero();
+        assertThat(notes).isEmpty();
+    }
+
+    @Test
+    void aPoolWithoutTheListWithDataIsAskedBlockByBlockAndTheNoteSaysSo() throws Exception {
+        chainWithATransfer().serveBlockByBlock(api, 1);
+        ChainCheck.Outcome outcome = check(dir.resolve("copy"));
+        assertThat(outcome.height()).isEqualTo(5);
+        assertThat(blockRequests()).as("each of the 5 blocks").isEqualTo(5);
+        assertThat(batchRequests()).as("asked once, then no more").isEqualTo(1);
+        assertThat(notes).containsExactly("the pool does not list blocks with their data; downloading them one by one");
+    }
+
+    @Test
+    void aListThatSkipsABlockIsABadAnswer() throws Exception {
+        TestChain chain = chainWithATransfer();
+        chain.serve(api);
+        api.on("GET /api/blocks?from=5&limit=5&data=true", 200, "{\"tipHeight\":5,\"blocks\":["
+                + chain.blockJson.get(4) + "," + chain.blockJson.get(2) + "," + chain.blockJson.get(1) + ","
+                + chain.blockJson.get(0) + "]}"); // no block 4
+        assertThatThrownBy(() -> check(dir.resolve("copy"))).isInstanceOf(ApiException.class)
+                .hasMessageContaining("block");
     }
 
     @Test
@@ -156,7 +213,8 @@ class ChainCheckTest {
         // Block 4's transfer, its amount's lowest byte flipped: the hash no longer matches.
         String tampered = chain.blockJson.get(3).replaceFirst("(\"data\":\"[0-9a-f]{" + (2 * (54 + 28)) + "})([0-9a-f]{2})",
                 "$1ff");
-        api.on("GET /api/blocks/4", 200, tampered);
+        chain.blockJson.set(3, tampered);
+        chain.serve(api); // in the list with data and on its own
         assertThatThrownBy(() -> check(dir.resolve("copy"))).isInstanceOf(VerifyException.class)
                 .hasMessageStartingWith("block 4 is bad: the pool says its hash is ")
                 .satisfies(e -> assertThat(((VerifyException) e).height()).isEqualTo(4));

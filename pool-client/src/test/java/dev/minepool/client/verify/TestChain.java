@@ -26,7 +26,17 @@ final class TestChain {
     final List<String> blockJson = new ArrayList<>();
     final List<byte[]> hashes = new ArrayList<>();
     final Accounts accounts = new Accounts();
-    private final long startMillis = System.currentTimeMillis() - 60_000;
+    private final long startMillis;
+
+    /** A chain whose blocks are a second apart from a minute ago. */
+    TestChain() {
+        this(System.currentTimeMillis() - 60_000);
+    }
+
+    /** A chain whose blocks are a second apart from {@code startMillis}: a long one must start long ago. */
+    TestChain(long startMillis) {
+        this.startMillis = startMillis;
+    }
 
     /** Mines the next block for {@code winner} carrying {@code records}, and applies it to the accounts. */
     TestChain mine(String winner, TxRecord... records) throws Exception {
@@ -82,8 +92,25 @@ final class TestChain {
         serve(api, 1);
     }
 
-    /** The same, for a chain whose blocks carry transactions from {@code transactionsFrom} on. */
+    /**
+     * The same, for a chain whose blocks carry transactions from {@code transactionsFrom} on; blocks are also listed
+     * with their data ({@code /api/blocks?from=&limit=&data=true}), for every range a verifier may ask for.
+     */
     void serve(FakeApi api, long transactionsFrom) {
+        serveBlockByBlock(api, transactionsFrom);
+        for (int top = 1; top <= height(); top++) {
+            for (int limit = 1; limit <= top; limit++) {
+                StringBuilder list = new StringBuilder("{\"tipHeight\":" + height() + ",\"blocks\":[");
+                for (int h = top; h > top - limit; h--) {
+                    list.append(h == top ? "" : ",").append(blockJson.get(h - 1));
+                }
+                api.on("GET /api/blocks?from=" + top + "&limit=" + limit + "&data=true", 200, list + "]}");
+            }
+        }
+    }
+
+    /** Like a pool older than the list with data: every block on its own, and the list not routed at all. */
+    void serveBlockByBlock(FakeApi api, long transactionsFrom) {
         api.on("GET /api/pool", 200, "{\"height\":" + height() + ",\"rules\":{\"difficulty\":{\"rule\":\"fixed\","
                 + "\"startBits\":" + BITS + ",\"targetBlockTimeMs\":0,\"tauMs\":0,\"firstHeight\":1},"
                 + "\"transactionsFromHeight\":" + transactionsFrom + "}}");

@@ -11,8 +11,10 @@ import java.util.Map;
 
 /**
  * {@code GET /api/blocks?from=&limit=} (newest first, from a height down) and {@code GET /api/blocks/{height}}
- * (one block with its job data in hex and its transaction records, enough to re-check its proof: {@code SHA-256(data || nonce)} must have
- * {@code zeroBits} leading zero bits, and the data starts with the previous block's hash).
+ * (one block with its job data in hex and its transaction records, enough to re-check its proof: {@code
+ * SHA-256(data || nonce)} must have {@code zeroBits} leading zero bits, and the data starts with the previous
+ * block's hash). {@code GET /api/blocks?from=&limit=&data=true} lists blocks in that full form, so that a verifier
+ * downloading a long chain asks once per {@value #MAX_LIMIT} blocks, not once per block.
  */
 final class BlocksResource implements Exchanges.Resource {
     static final String PATH = "/api/blocks";
@@ -45,13 +47,18 @@ final class BlocksResource implements Exchanges.Resource {
             throw new Exchanges.HttpError(404, "no block at height " + height + " (the chain's tip is block "
                     + ledger.height() + ")");
         }
-        Json json = block(new Json(), entry).name("data").value(HexFormat.of().formatHex(data));
+        Exchanges.json(exchange, 200, full(new Json(), entry, data).endObject().toString());
+    }
+
+    /** A block with its data and its records, in an object left open for more. */
+    private Json full(Json json, Ledger.Entry entry, byte[] data) throws IOException {
+        block(json, entry).name("data").value(HexFormat.of().formatHex(data));
         json.name("transactions").beginArray();
-        for (TxRecord record : ledger.transactions(height)) {
-            Shapes.tx(json, new TxStatus(record.txidHex(), record, TxStatus.State.CONFIRMED, height, null, null));
+        for (TxRecord record : ledger.transactions(entry.height(), data)) {
+            Shapes.tx(json, new TxStatus(record.txidHex(), record, TxStatus.State.CONFIRMED, entry.height(), null,
+                    null));
         }
-        json.endArray();
-        Exchanges.json(exchange, 200, json.endObject().toString());
+        return json.endArray();
     }
 
     private void list(HttpExchange exchange) throws IOException, Exchanges.HttpError {
@@ -59,9 +66,18 @@ final class BlocksResource implements Exchanges.Resource {
         long tip = ledger.height();
         long from = Exchanges.number(query, "from", tip, 1, Long.MAX_VALUE);
         int limit = (int) Exchanges.number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        String withData = query.getOrDefault("data", "false");
+        if (!withData.equals("true") && !withData.equals("false")) {
+            throw new Exchanges.HttpError(400, "data must be true or false, not '" + Exchanges.shorten(withData)
+                    + "'");
+        }
         Json json = new Json().beginObject().field("tipHeight", tip).name("blocks").beginArray();
-        for (Ledger.Entry entry : ledger.blocksDown(from, limit)) {
-            block(json, entry).endObject();
+        java.util.List<Ledger.Entry> entries = ledger.blocksDown(from, limit);
+        byte[][] data = withData.equals("true") && !entries.isEmpty()
+                ? ledger.data(entries.get(entries.size() - 1).height(), entries.get(0).height()) : null;
+        for (Ledger.Entry entry : entries) {
+            byte[] d = data == null ? null : data[(int) (entry.height() - entries.get(entries.size() - 1).height())];
+            (d == null ? block(json, entry) : full(json, entry, d)).endObject();
         }
         Exchanges.json(exchange, 200, json.endArray().endObject().toString());
     }

@@ -319,11 +319,12 @@ public final class Ledger {
 
     /** The records of the block at {@code height}, in order (none before the transactions height). */
     public List<TxRecord> transactions(long height) throws IOException {
-        if (!carriesTransactions(height)) {
-            return List.of();
-        }
-        byte[] data = data(height);
-        if (data == null) {
+        return carriesTransactions(height) ? transactions(height, data(height)) : List.of();
+    }
+
+    /** The records of the block at {@code height} whose job data is {@code data} (none for null, or before). */
+    public List<TxRecord> transactions(long height, byte[] data) throws IOException {
+        if (!carriesTransactions(height) || data == null) {
             return List.of();
         }
         try {
@@ -367,6 +368,55 @@ public final class Ledger {
             // read as far as needed
         }
         return found[0];
+    }
+
+    /**
+     * The job data of the blocks {@code low} to {@code high}, in that order ({@code [0]} is block {@code low}): the
+     * latest from memory, the rest in one read of the chain file, not one per block as {@link #data(long)} would.
+     *
+     * @return the data, with null for a height that has no block
+     */
+    public byte[][] data(long low, long high) throws IOException {
+        int n = size;
+        byte[][] out = new byte[(int) Math.max(0, high - low + 1)][];
+        long oldest = Long.MAX_VALUE; // the highest block not in memory is what the read must reach
+        long newestOld = -1;
+        for (long h = low; h <= high; h++) {
+            if (h < 1 || h > n) {
+                continue;
+            }
+            byte[] data = null;
+            if (n - h < DATA_KEPT) {
+                synchronized (recentData) {
+                    data = recentData[(int) (h % DATA_KEPT)];
+                }
+            }
+            if (data != null) {
+                out[(int) (h - low)] = data.clone();
+            } else {
+                oldest = Math.min(oldest, h);
+                newestOld = Math.max(newestOld, h);
+            }
+        }
+        if (newestOld < 0 || chainFile == null) {
+            return out;
+        }
+        long stopAt = newestOld;
+        long from = oldest;
+        try {
+            ChainFile.rescan(chainFile, block -> {
+                long h = block.height();
+                if (h >= from && h <= stopAt && out[(int) (h - low)] == null) {
+                    out[(int) (h - low)] = block.data();
+                }
+                if (h >= stopAt) {
+                    throw new FoundIt();
+                }
+            });
+        } catch (FoundIt stop) {
+            // read as far as needed
+        }
+        return out;
     }
 
     /** Stops a scan of the chain file once the block is found. */
