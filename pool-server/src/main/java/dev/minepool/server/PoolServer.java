@@ -242,8 +242,11 @@ public final class PoolServer implements AutoCloseable {
                 if (http != null) {
                     http.close();
                 }
-                closeMempoolWriter();
-                closeChain();
+                try {
+                    closeMempoolWriter(); // what it holds was queued by senders still waiting for their answer
+                } finally {
+                    closeChain();
+                }
             } finally {
                 failed |= loop.failure() != null;
                 stopped.countDown();

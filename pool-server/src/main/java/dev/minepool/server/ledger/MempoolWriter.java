@@ -54,6 +54,13 @@ public final class MempoolWriter implements AutoCloseable {
     private record Stop() implements Item {
     }
 
+    /**
+     * Made, and the failure's class loaded, when this class is: a pool stops cleanly even when the jar it runs from
+     * was overwritten under it (see PoolProcessTest), so the way out must not load a class from it.
+     */
+    private static final Stop STOP = new Stop();
+    private static final List<Class<?>> LOADED = List.of(Append.class, Compact.class, NotStoredException.class);
+
     private final Path path;
     private final PoolLog log;
     private final Consumer<List<TxRecord>> stored;
@@ -86,7 +93,7 @@ public final class MempoolWriter implements AutoCloseable {
         this.log = log;
         this.stored = stored;
         this.notStored = notStored;
-        this.thread = new Thread(this::run, "mempool-writer");
+        this.thread = new Thread(this::runAndSayWhy, "mempool-writer");
         thread.setDaemon(true);
     }
 
@@ -122,6 +129,18 @@ public final class MempoolWriter implements AutoCloseable {
     /** The open file; for tests that need to make the disk fail (close it, as a dead disk would). */
     public FileChannel channel() {
         return channel;
+    }
+
+    /** One line, no stack trace, if the writer breaks (a class it cannot load once its jar was overwritten). */
+    private void runAndSayWhy() {
+        try {
+            run();
+        } catch (Throwable e) {
+            log.warn("mempool file " + path + ": the writer failed: " + e + "; records posted from now on are"
+                    + " not stored and their senders are told so");
+            closed = true;
+            closeChannel();
+        }
     }
 
     private void run() {
@@ -282,7 +301,7 @@ public final class MempoolWriter implements AutoCloseable {
         if (!thread.isAlive()) {
             return;
         }
-        queue.add(new Stop());
+        queue.add(STOP);
         try {
             thread.join(waitMillis);
             if (thread.isAlive()) {
