@@ -67,8 +67,8 @@ class MempoolFileTest {
 
     @Test
     void theHeaderIsTwelveFixedBytes() {
-        assertThat(HexFormat.of().formatHex(MempoolFile.header())).startsWith("4d505458" + "0001" + "000c")
-                .hasSize(24);
+        assertThat(HexFormat.of().formatHex(MempoolFile.header())).as("as PROTOCOL.md says them")
+                .isEqualTo("4d505458" + "0001" + "000c" + "63670915");
         assertThat(MempoolFile.beside(Path.of("x/minepool-chain.dat"))).isEqualTo(Path.of("x/minepool-chain.dat.mempool"));
     }
 
