@@ -314,8 +314,6 @@ class LedgerApiTest {
     /**
      * 10,000 registrations from one client while a miner keeps mining: the miner keeps getting answers, the mempool
      * never holds more than its bound, and once it is full (the miner stopped) the next record is refused as such.
-     * The client keeps 32 POSTs in flight: each 202 waits for a force of the mempool file, and one at a time that
-     * is one force each (about 12 ms on the shared test VM, two minutes for the flood); together they share them.
      */
     @Test
     void tenThousandPostsFromOneClientWhileAMinerMines() throws Exception {
@@ -342,19 +340,8 @@ class LedgerApiTest {
         KeyPair key = Ed25519.generate();
         byte[] raw = Ed25519.rawPublicKey(key.getPublic());
         long minedBefore = mined.get();
-        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(32);
-        List<java.util.concurrent.CompletableFuture<Integer>> statuses = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
-            inFlight.acquire();
-            String hex = HexFormat.of().formatHex(NameRegistration.sign(MinerName.parse("f" + i), raw,
-                    key.getPrivate()).toBytes());
-            statuses.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "api/transactions")).timeout(WAIT)
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"tx\":\"" + hex + "\"}")).build(),
-                    HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode)
-                    .whenComplete((r, e) -> inFlight.release()));
-        }
-        for (var answer : statuses) {
-            int status = answer.get();
+            int status = post(NameRegistration.sign(MinerName.parse("f" + i), raw, key.getPrivate())).statusCode();
             accepted += status == 202 ? 1 : 0;
             full += status == 503 ? 1 : 0;
         }
