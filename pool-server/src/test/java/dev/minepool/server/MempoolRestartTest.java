@@ -168,7 +168,9 @@ class MempoolRestartTest {
         log = new CapturingLog();
         startPool();
         assertThat(log.lines()).filteredOn(l -> l.startsWith("WARN")).containsExactly("WARN mempool file "
-                + mempoolFile() + ": a torn tail of " + (111 - 40) + " bytes at byte " + (MempoolFile.HEADER_LENGTH + 111) + " dropped (a crash while records"
+                + mempoolFile() + ": a torn tail of " + (111 - 40) + " bytes at byte "
+                + (MempoolFile.HEADER_LENGTH + 111)
+                + " dropped (a crash while records"
                 + " were written leaves this; none of them was acknowledged)");
         assertThat(field(status(first), "status")).isEqualTo("pending");
         assertThat(get("/api/transactions/" + second.txidHex()).statusCode()).isEqualTo(404);

@@ -151,7 +151,8 @@ public final class MempoolFile {
                     + " with \"MPTX\"); move it away to start without it");
         }
         if (!Arrays.equals(bytes, 0, HEADER_LENGTH, expected, 0, HEADER_LENGTH)) {
-            int version = Short.toUnsignedInt(ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN).getShort(VERSION_OFFSET));
+            int version = Short.toUnsignedInt(ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN)
+                    .getShort(VERSION_OFFSET));
             throw new IOException("mempool file " + path + ": " + (version != VERSION ? "format version " + version
                     + ", this pool reads version " + VERSION : "its header is damaged (it fails its CRC32)")
                     + "; move it away to start without it (only its pending transactions are lost)");

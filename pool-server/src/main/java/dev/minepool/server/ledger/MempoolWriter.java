@@ -105,6 +105,9 @@ public final class MempoolWriter implements AutoCloseable {
     public CompletableFuture<Void> append(TxRecord record) {
         CompletableFuture<Void> durable = new CompletableFuture<>();
         if (closed) {
+            // Stopping, or the writer broke: the loop withdraws it as for a failed group, so no record waits
+            // forever unstored at the head of the mempool, where it would keep every later one out of the jobs.
+            notStored.accept(List.of(record));
             durable.completeExceptionally(stopping());
         } else {
             queue.add(new Append(record, durable));
@@ -243,7 +246,8 @@ public final class MempoolWriter implements AutoCloseable {
     }
 
     private static NotStoredException stopping() {
-        return new NotStoredException("the pool is stopping and did not store the record", null);
+        return new NotStoredException("the pool's mempool file is closed (the pool is stopping, or its"
+                + " writer failed), so it did not store the record", null);
     }
 
     private void rewrite(List<TxRecord> pending) {

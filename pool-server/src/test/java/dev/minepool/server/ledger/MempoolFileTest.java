@@ -69,7 +69,8 @@ class MempoolFileTest {
     void theHeaderIsTwelveFixedBytes() {
         assertThat(HexFormat.of().formatHex(MempoolFile.header())).as("as PROTOCOL.md says them")
                 .isEqualTo("4d505458" + "0001" + "000c" + "63670915");
-        assertThat(MempoolFile.beside(Path.of("x/minepool-chain.dat"))).isEqualTo(Path.of("x/minepool-chain.dat.mempool"));
+        assertThat(MempoolFile.beside(Path.of("x/minepool-chain.dat")))
+                .isEqualTo(Path.of("x/minepool-chain.dat.mempool"));
     }
 
     @Test
@@ -79,7 +80,8 @@ class MempoolFileTest {
         assertThat(frame).hasSize(NameRegistration.LENGTH + 4);
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(record.toBytes());
-        assertThat(java.nio.ByteBuffer.wrap(frame, NameRegistration.LENGTH, 4).getInt()).isEqualTo((int) crc.getValue());
+        assertThat(java.nio.ByteBuffer.wrap(frame, NameRegistration.LENGTH, 4).getInt())
+                .isEqualTo((int) crc.getValue());
     }
 
     @Test
@@ -200,11 +202,15 @@ class MempoolFileTest {
     }
 
     @Test
-    void anAppendAfterCloseFailsAtOnce() throws Exception {
-        MempoolWriter writer = writer(new ArrayList<>(), new ArrayList<>());
+    void anAppendAfterCloseFailsAtOnceAndTheMempoolHearsOfIt() throws Exception {
+        List<List<TxRecord>> notStored = new ArrayList<>();
+        MempoolWriter writer = writer(new ArrayList<>(), notStored);
         writer.start();
         writer.close();
-        assertThatThrownBy(() -> writer.append(registration(1)).get(1, TimeUnit.SECONDS))
-                .cause().hasMessage("the pool is stopping and did not store the record");
+        CompletableFuture<Void> refused = writer.append(registration(1));
+        assertThat(notStored).as("withdrawn from the mempool").containsExactly(List.of(registration(1)));
+        assertThatThrownBy(() -> refused.get(1, TimeUnit.SECONDS))
+                .cause().hasMessage("the pool's mempool file is closed (the pool is stopping, or its writer failed),"
+                        + " so it did not store the record");
     }
 }
