@@ -289,4 +289,36 @@ class MempoolRestartTest {
             assertThat(field(status(n), "status")).isEqualTo("pending");
         }
     }
+
+    @Test
+    void theFileIsCompactedOnceBlocksHaveConfirmedMostOfIt() throws Exception {
+        pool.close();
+        pool = new PoolServer(PoolConfig.forTest(chain(), 8).withDataSize(65_535).withLog(log)
+                .withHttp("127.0.0.1:0")); // about 600 registrations a block
+        pool.start();
+        base = pool.httpUrl();
+        KeyPair key = Ed25519.generate();
+        byte[] raw = Ed25519.rawPublicKey(key.getPublic());
+        int n = PoolServer.COMPACTION_SLACK + 100;
+        List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            answers.add(http.sendAsync(postRequest(NameRegistration.sign(MinerName.parse("c" + i), raw,
+                    key.getPrivate())), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> answer : answers) {
+            assertThat(answer.get().statusCode()).isEqualTo(202);
+        }
+        while (pool.ledger().pendingCount() > 0) {
+            mine("miner");
+        }
+        assertThat(log.await("INFO mempool file " + mempoolFile() + " compacted: " + n + " records down to 0"
+                + " pending", WAIT)).as("one line when the file is rewritten").isNotNull();
+        assertThat(Files.size(mempoolFile())).as("the header alone").isEqualTo(MempoolFile.HEADER_LENGTH);
+
+        NameRegistration after = register(alice, aliceKey);
+        accepted(after);
+        restart();
+        assertThat(restoredLine()).as("appends go on in the new file").isEqualTo("INFO mempool: 1 pending"
+                + " transaction restored from " + mempoolFile() + ", 0 dropped");
+    }
 }
