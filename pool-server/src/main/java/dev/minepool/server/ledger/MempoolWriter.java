@@ -68,8 +68,8 @@ public final class MempoolWriter implements AutoCloseable {
     private volatile boolean closed;
     private final BlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
-    /** Writer thread only from here on. */
-    private FileChannel channel;
+    /** Volatile for {@link #channel()} (tests); written by the writer thread only, as everything below. */
+    private volatile FileChannel channel;
     private long end;
     private long frames;
     private boolean cutNeeded;
@@ -281,11 +281,6 @@ public final class MempoolWriter implements AutoCloseable {
         } catch (IOException e) {
             // everything in it was forced, or its senders were told it failed
         }
-    }
-
-    /** Records the file holds, live or not (the writer's count, read by the loop only as a hint). */
-    long frames() {
-        return frames;
     }
 
     /**
