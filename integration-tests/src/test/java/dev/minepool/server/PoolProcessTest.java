@@ -5,16 +5,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.minepool.protocol.Direction;
 import dev.minepool.protocol.Message;
 import dev.minepool.protocol.MessageReader;
+import dev.minepool.protocol.MinerName;
+import dev.minepool.protocol.ledger.Ed25519;
+import dev.minepool.protocol.ledger.NameRegistration;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -35,11 +45,15 @@ import org.junit.jupiter.api.io.TempDir;
 class PoolProcessTest {
     private static final long HANG_GUARD_SECONDS = 30;
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern HTTP_ON = Pattern.compile("http on (http://127\\.0\\.0\\.1:\\d+/)");
 
     @TempDir
     Path dir;
 
     private Process pool;
+    private String httpUrl;
+    /** The lines the last start printed up to its "listening on". */
+    private final List<String> startLines = new java.util.ArrayList<>();
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
     @AfterEach
@@ -71,6 +85,11 @@ class PoolProcessTest {
         while (true) {
             String line = lines.poll(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
             assertThat(line).as("the pool's 'listening on' line").isNotNull();
+            startLines.add(line);
+            Matcher http = HTTP_ON.matcher(line);
+            if (http.find()) {
+                httpUrl = http.group(1);
+            }
             Matcher m = LISTENING.matcher(line);
             if (m.find()) {
                 return Integer.parseInt(m.group(1));
@@ -159,6 +178,40 @@ class PoolProcessTest {
             second.destroyForcibly();
         }
         assertThat(Files.readAllBytes(chain)).as("the chain file is left as it was").isEqualTo(before);
+    }
+
+    /**
+     * A 202 is never lost: the pool is killed with SIGKILL the moment the POST is answered (no shutdown hook, no
+     * close), and the pool started next on the same chain file shows the record pending.
+     */
+    @Test
+    void aTransactionAnswered202SurvivesSigkill() throws Exception {
+        Path jar = jarCopy();
+        startPool(jar);
+        KeyPair key = Ed25519.generate();
+        NameRegistration alice = NameRegistration.sign(MinerName.parse("alice"), Ed25519.rawPublicKey(key.getPublic()),
+                key.getPrivate());
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create(httpUrl + "api/transactions"))
+                .timeout(Duration.ofSeconds(HANG_GUARD_SECONDS)).POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"tx\":\"" + HexFormat.of().formatHex(alice.toBytes()) + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        pool.destroyForcibly();
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
+        assertThat(pool.waitFor(HANG_GUARD_SECONDS, TimeUnit.SECONDS)).as("the pool died of SIGKILL").isTrue();
+
+        lines.clear();
+        startLines.clear();
+        startPool(jar);
+        HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(httpUrl + "api/transactions/"
+                + alice.txidHex())).timeout(Duration.ofSeconds(HANG_GUARD_SECONDS)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
+        assertThat(status.body()).contains("\"status\":\"pending\"");
+        assertThat(startLines).anyMatch(l -> l.contains("mempool: 1 pending transaction restored from "
+                + dir.resolve("chain.dat.mempool") + ", 0 dropped"));
+        sigterm();
+        assertThat(pool.waitFor(HANG_GUARD_SECONDS, TimeUnit.SECONDS)).as("the second pool exited").isTrue();
     }
 
     /** Overwrites the jar in place, as 'mvn package' into the same path did under a running pool. */

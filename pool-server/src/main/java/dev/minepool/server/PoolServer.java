@@ -8,6 +8,8 @@ import dev.minepool.server.chain.RuleMismatchException;
 import dev.minepool.server.http.HttpApi;
 import dev.minepool.server.ledger.Ledger;
 import dev.minepool.server.ledger.Mempool;
+import dev.minepool.server.ledger.MempoolFile;
+import dev.minepool.server.ledger.MempoolWriter;
 import dev.minepool.server.ledger.TxStatus;
 import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.ledger.Accounts;
@@ -19,7 +21,10 @@ import dev.minepool.server.rules.BlockSink;
 import dev.minepool.server.status.PoolSnapshot;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.time.Duration;
@@ -58,7 +63,17 @@ public final class PoolServer implements AutoCloseable {
     private ChainFile chain;
     private Ledger ledger;
     private Mempool mempool;
+    private MempoolWriter mempoolWriter;
+    /** Loop only: records in the mempool file, live or not, as far as the loop knows (for compaction). */
+    private long mempoolFileRecords;
     private HttpApi http;
+
+    /**
+     * The mempool file is rewritten with just the pending records once it holds more than twice as many records as
+     * are pending, plus this many: bounded by 2 x {@value Mempool#MAX_RECORDS} + this, about 2.3 MB, and never
+     * rewritten for a handful of stale records.
+     */
+    static final int COMPACTION_SLACK = 1024;
 
     public PoolServer(PoolConfig config) {
         this.config = config;
@@ -88,6 +103,7 @@ public final class PoolServer implements AutoCloseable {
             chain = ChainFile.open(config.chainFile(), config.difficultyRule(), log);
             ledger = Ledger.load(config.chainFile(), chain.transactionsFrom(), chain.balances().copy());
             mempool = new Mempool(chain::balances, ledger);
+            mempoolWriter = restoreMempool();
             loop = new EventLoop(config, listener, new BlockSink() {
                 @Override
                 public ChainFile.Tip tip() {
@@ -116,6 +132,7 @@ public final class PoolServer implements AutoCloseable {
                     // re-check grow with the accounts and the pending records (see BENCHMARKS.md, issue 14).
                     ledger.append(block, records, chain.balances().copy());
                     mempool.blockOnDisk(MinerName.parse(block.winner()), records);
+                    compactMempoolFileIfDue();
                     if (!records.isEmpty()) {
                         log.info("block " + block.height() + " confirmed " + PoolLog.count(records.size(),
                                 "transaction") + "; " + PoolLog.count(mempool.size(), "record") + " pending");
@@ -127,9 +144,11 @@ public final class PoolServer implements AutoCloseable {
             if (http != null) {
                 http.close();
             }
+            closeMempoolWriter();
             closeChain();
             throw e;
         }
+        mempoolWriter.start();
         // Read before the loop runs: from then on the chain is the loop's alone.
         ChainFile.Tip tip = chain.tip();
         int bits = chain.difficulty().requiredBits();
@@ -223,7 +242,11 @@ public final class PoolServer implements AutoCloseable {
                 if (http != null) {
                     http.close();
                 }
-                closeChain();
+                try {
+                    closeMempoolWriter(); // what it holds was queued by senders still waiting for their answer
+                } finally {
+                    closeChain();
+                }
             } finally {
                 failed |= loop.failure() != null;
                 stopped.countDown();
@@ -257,19 +280,120 @@ public final class PoolServer implements AutoCloseable {
 
     /**
      * Hands a record to the mempool on the loop's thread, where every record is checked one after the other, so
-     * two spends of the same coins cannot both pass. The future completes with the pending status, or
-     * exceptionally with an {@link Accounts.RejectedException} naming the broken rule.
+     * two spends of the same coins cannot both pass; then to the mempool file's writer. The future completes with
+     * the pending status once the record is forced to the mempool file; exceptionally with an {@link
+     * Accounts.RejectedException} naming the broken rule, or a {@link MempoolWriter.NotStoredException} when the
+     * file could not take it (the record has then left the mempool again).
+     *
+     * <p>The record is pending from the loop's check on: its status says so and later records of its sender may
+     * build on it, but no job takes it until it is forced. A crash before the force loses it, and its sender never
+     * heard 202; nothing acknowledged is lost, and nothing a sender was told failed is mined.
      */
     public CompletableFuture<TxStatus> submit(TxRecord record) {
         CompletableFuture<TxStatus> result = new CompletableFuture<>();
         onLoop(() -> {
+            TxStatus status;
             try {
-                result.complete(mempool.offer(record));
+                status = mempool.offer(record, false);
             } catch (Accounts.RejectedException e) {
                 result.completeExceptionally(e);
+                return;
             }
+            mempoolFileRecords++;
+            mempoolWriter.append(record).whenComplete((stored, failure) -> {
+                if (failure == null) {
+                    result.complete(status);
+                } else {
+                    // After the writer's withdrawal, which is queued on the loop ahead of this: the sender hears
+                    // "not stored" only once the record is no longer pending.
+                    runOnLoopOrNow(() -> result.completeExceptionally(failure));
+                }
+            });
         });
         return result;
+    }
+
+    /**
+     * Reads the mempool file, offers its records again in order as fresh POSTs, rewrites it with the survivors and
+     * returns the writer that appends to it from now on. Before the loop runs, so the mempool is still this
+     * thread's.
+     */
+    private MempoolWriter restoreMempool() throws IOException {
+        Path file = MempoolFile.beside(config.chainFile());
+        MempoolFile.Contents contents = MempoolFile.read(file, Clock.systemUTC());
+        if (contents.torn() != null) {
+            log.warn("mempool file " + file + ": " + contents.torn() + " dropped (a crash while records were"
+                    + " written leaves this; none of them was acknowledged)");
+        }
+        if (contents.damage() != null) {
+            log.warn("mempool file " + file + " is DAMAGED, its pending transactions there are lost: "
+                    + contents.damage() + "; the file as it was is kept in " + contents.damagedCopy());
+        }
+        for (String unreadable : contents.unreadable()) {
+            log.warn("mempool file " + file + ": a record that is no transaction this pool knows was dropped ("
+                    + unreadable + ")");
+        }
+        Mempool.Restored restored = mempool.restore(contents.records());
+        if (!contents.records().isEmpty()) {
+            log.info("mempool: " + PoolLog.count(restored.kept().size(), "pending transaction") + " restored from "
+                    + file + ", " + restored.droppedTotal() + " dropped" + droppedDetail(restored)
+                    + (restored.repeated() > 0 ? ", " + restored.repeated() + " repeated" : ""));
+        }
+        FileChannel channel = MempoolFile.rewrite(file, restored.kept());
+        mempoolFileRecords = restored.kept().size();
+        try {
+            return new MempoolWriter(file, channel, restored.kept().size(), log,
+                    stored -> runOnLoopOrNow(() -> mempool.stored(stored)),
+                    notStored -> runOnLoopOrNow(() -> mempool.withdraw(notStored)));
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** " (1 already in block 40, 1 bad-nonce)", or nothing when nothing was dropped. */
+    private static String droppedDetail(Mempool.Restored restored) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (!restored.confirmed().isEmpty()) {
+            long low = restored.confirmed().stream().mapToLong(Long::longValue).min().orElseThrow();
+            long high = restored.confirmed().stream().mapToLong(Long::longValue).max().orElseThrow();
+            parts.add(restored.confirmed().size() + " already in block" + (low == high ? " " + low
+                    : "s " + low + ".." + high));
+        }
+        restored.dropped().forEach((reason, n) -> parts.add(n + " " + reason.code()));
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+    }
+
+    /**
+     * After a block and its records left the mempool: rewrites the mempool file, on the writer's thread, once
+     * stale records outnumber the pending ones (see {@link #COMPACTION_SLACK}).
+     */
+    private void compactMempoolFileIfDue() {
+        if (mempoolFileRecords > 2L * mempool.size() + COMPACTION_SLACK) {
+            mempoolWriter.compact(mempool.pendingRecords());
+            mempoolFileRecords = mempool.size();
+        }
+    }
+
+    /** On the loop; or here, when the loop has stopped (then nobody reads the mempool any more). */
+    private void runOnLoopOrNow(Runnable task) {
+        EventLoop running = loop;
+        if (running == null || stopped.getCount() == 0) {
+            task.run();
+        } else {
+            running.execute(task);
+        }
+    }
+
+    private void closeMempoolWriter() {
+        if (mempoolWriter != null) {
+            mempoolWriter.close();
+        }
+    }
+
+    /** The mempool file's writer; for tests that need to make the disk fail or count its groups. */
+    MempoolWriter mempoolWriter() {
+        return mempoolWriter;
     }
 
     /** The chain and ledger as readers see them; null before {@link #start()}. */

@@ -45,6 +45,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *       records in another order: every pending record is checked again). BLOCKS blocks are timed after as many
  *       again of warm-up, and the whole table is run twice (the first for the JIT); 1,024-byte blocks, 9
  *       transfers each.</li>
+ *   <li>{@code posts [N]}: POST to 202 through a real pool (HTTP on loopback, no miner), N registrations with 1,
+ *       then 8, then 32 POSTs in flight from one client: records answered a second and the median and 99th
+ *       percentile POST to 202. Each 202 now waits for the mempool file's force, so this is where the force shows
+ *       and where group commit earns its keep. Each concurrency runs on a fresh pool, after 200 posts of warm-up.</li>
+ *   <li>{@code writer [N]}: the mempool file's writer alone, on a real file in the temporary directory: N records
+ *       each waited for before the next (one write and one force each), then N records from 1, 8 and 32 threads
+ *       that each wait for their own (groups form while a force runs).</li>
  * </ul>
  */
 public final class LedgerBench {
@@ -55,6 +62,10 @@ public final class LedgerBench {
         String mode = args.length > 0 ? args[0] : "validate";
         if (mode.equals("validate")) {
             validate(args.length > 1 ? Integer.parseInt(args[1]) : Mempool.MAX_RECORDS);
+        } else if (mode.equals("writer")) {
+            writer(args.length > 1 ? Integer.parseInt(args[1]) : 5000);
+        } else if (mode.equals("posts")) {
+            posts(args.length > 1 ? Integer.parseInt(args[1]) : 2000);
         } else if (mode.equals("announce")) {
             announce(args.length > 1 ? Integer.parseInt(args[1]) : 200);
         } else {
@@ -285,6 +296,96 @@ public final class LedgerBench {
             throw new IllegalStateException(mempool.size() + " pending, not " + pendingRecords);
         }
         return measured;
+    }
+
+    static void posts(int n) throws Exception {
+        KeyPair key = Ed25519.generate();
+        byte[] raw = Ed25519.rawPublicKey(key.getPublic());
+        System.out.printf(Locale.ROOT, "| in flight | records/s | median POST to 202 | p99 |%n|---|---|---|---|%n");
+        for (int inFlight : new int[] {1, 8, 32}) {
+            Path dir = Files.createTempDirectory("ledger-bench");
+            PoolConfig config = PoolConfig.forTest(dir.resolve("chain.dat"), 30).withHttp("127.0.0.1:0")
+                    .withLog(new PoolLog(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+                            System.err));
+            try (PoolServer pool = new PoolServer(config)) {
+                pool.start();
+                HttpClient http = HttpClient.newHttpClient();
+                URI post = URI.create(pool.httpUrl() + "api/transactions");
+                List<String> bodies = new ArrayList<>();
+                for (int i = 0; i < n + 200; i++) { // names q0.. fit the 64-per-sender bound: one each
+                    bodies.add("{\"tx\":\"" + HexFormat.of().formatHex(NameRegistration.sign(MinerName.parse("q"
+                            + i), raw, key.getPrivate()).toBytes()) + "\"}");
+                }
+                run(http, post, bodies.subList(0, 200), inFlight); // warm-up
+                long start = System.nanoTime();
+                long[] each = run(http, post, bodies.subList(200, 200 + n), inFlight);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                java.util.Arrays.sort(each);
+                System.out.printf(Locale.ROOT, "| %d | %.0f | %s | %s |%n", inFlight, n / seconds,
+                        micros(each[each.length / 2]), micros(each[(int) (each.length * 0.99)]));
+            }
+        }
+    }
+
+    static void writer(int n) throws Exception {
+        KeyPair key = Ed25519.generate();
+        byte[] raw = Ed25519.rawPublicKey(key.getPublic());
+        List<NameRegistration> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            records.add(NameRegistration.sign(MinerName.parse("w" + i), raw, key.getPrivate()));
+        }
+        System.out.printf(Locale.ROOT, "| writers waiting | records/s | records per force |%n|---|---|---|%n");
+        for (int threads : new int[] {1, 8, 32}) {
+            Path dir = Files.createTempDirectory("ledger-bench");
+            Path file = dir.resolve("chain.dat.mempool");
+            dev.minepool.server.ledger.MempoolWriter writer = new dev.minepool.server.ledger.MempoolWriter(file,
+                    dev.minepool.server.ledger.MempoolFile.rewrite(file, List.of()), 0, new PoolLog(
+                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), System.err), r -> { }, r -> { });
+            writer.start();
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            long start = System.nanoTime();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Thread w = new Thread(() -> {
+                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                        writer.append(records.get(i)).join();
+                    }
+                });
+                w.start();
+                workers.add(w);
+            }
+            for (Thread w : workers) {
+                w.join();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "| %d | %.0f | %.1f |%n", threads, n / seconds,
+                    (double) writer.written() / writer.groups());
+            writer.close();
+        }
+    }
+
+    /** Posts every body with up to {@code inFlight} at once; each one's time from POST to 202, in nanoseconds. */
+    private static long[] run(HttpClient http, URI uri, List<String> bodies, int inFlight) throws Exception {
+        long[] each = new long[bodies.size()];
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(inFlight);
+        List<java.util.concurrent.CompletableFuture<?>> all = new ArrayList<>();
+        for (int i = 0; i < bodies.size(); i++) {
+            slots.acquire();
+            int index = i;
+            long sent = System.nanoTime();
+            all.add(http.sendAsync(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(
+                    bodies.get(i))).build(), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+                        each[index] = System.nanoTime() - sent;
+                        slots.release();
+                        if (e != null || r.statusCode() != 202) {
+                            System.err.println("not 202: " + (e != null ? e : r.statusCode() + " " + r.body()));
+                        }
+                    }));
+        }
+        for (var f : all) {
+            f.join();
+        }
+        return each;
     }
 
     private static String micros(double nanos) {

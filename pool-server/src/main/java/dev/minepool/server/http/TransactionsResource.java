@@ -7,6 +7,8 @@ import dev.minepool.protocol.ledger.NameRegistration;
 import dev.minepool.protocol.ledger.Transfer;
 import dev.minepool.protocol.ledger.TxRecord;
 import dev.minepool.server.ledger.Ledger;
+import dev.minepool.server.ledger.Mempool;
+import dev.minepool.server.ledger.MempoolWriter;
 import dev.minepool.server.ledger.TxStatus;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,12 +30,15 @@ import java.util.concurrent.TimeoutException;
  * size (at most {@value #MAX_BODY} bytes), its JSON, its hex, the record's length and layout, and the signature
  * when the key is known without the mempool (a registration's own key; a transfer's sender's key on the chain).
  * So a flood of garbage or forgeries costs the event loop nothing. What passes goes to the loop's mempool, which
- * alone decides; this thread waits for its answer at most {@link #LOOP_WAIT}.
+ * alone decides, and then the mempool file, which must hold the record before it is acknowledged; this thread
+ * waits for both at most {@link #LOOP_WAIT}.
  */
 final class TransactionsResource implements Exchanges.PostResource {
     static final String PATH = "/api/transactions";
     static final int MAX_BODY = 4096;
     static final Duration LOOP_WAIT = Duration.ofSeconds(5);
+    /** The reason of a 503 for a record the pool accepted but could not write to its mempool file. */
+    static final String NOT_STORED = "not-stored";
 
     /** Hands a record to the loop's mempool: the pending status, or a {@link Accounts.RejectedException}. */
     @FunctionalInterface
@@ -90,6 +95,10 @@ final class TransactionsResource implements Exchanges.PostResource {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof Accounts.RejectedException rejected) {
                 throw rejection(rejected.reason(), rejected.getMessage());
+            }
+            if (e.getCause() instanceof MempoolWriter.NotStoredException notStored) {
+                throw new Exchanges.HttpError(503, notStored.getMessage() + "; it is not pending: send it again"
+                        + " later", NOT_STORED);
             }
             throw new IllegalStateException(e.getCause());
         }
@@ -152,21 +161,12 @@ final class TransactionsResource implements Exchanges.PostResource {
         }
     }
 
-    /**
-     * A registration's signature verifies under its own key; a transfer's under its sender's key when the chain
-     * has bound one. (A sender whose key is still pending is checked by the mempool, which knows it.)
-     */
+    /** The checks {@link Mempool#precheckSignature} makes, here so a forgery costs the event loop nothing. */
     private void precheckSignature(TxRecord record) throws Exchanges.HttpError {
-        if (record instanceof NameRegistration n && !n.signatureValid()) {
-            throw rejection(Accounts.Reason.BAD_SIGNATURE, "the signature does not verify under the key the"
-                    + " registration of " + n.name() + " carries");
-        }
-        if (record instanceof Transfer t) {
-            byte[] key = ledger.confirmedKey(t.sender());
-            if (key != null && !t.signatureValid(key)) {
-                throw rejection(Accounts.Reason.BAD_SIGNATURE, "the signature does not verify under the key bound"
-                        + " to " + t.sender());
-            }
+        try {
+            Mempool.precheckSignature(record, ledger::confirmedKey);
+        } catch (Accounts.RejectedException e) {
+            throw rejection(e.reason(), e.getMessage());
         }
     }
 

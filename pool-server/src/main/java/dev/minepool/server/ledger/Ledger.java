@@ -303,7 +303,8 @@ public final class Ledger {
 
     /**
      * A record's status: confirmed (with its block's height and the record, read from the block), pending or
-     * dropped; null for a txid the pool does not know (or no longer: dropped long ago, or pending before a restart).
+     * dropped; null for a txid the pool does not know (or no longer: dropped long ago, or lost from a damaged
+     * mempool file).
      */
     public TxStatus status(String txid) throws IOException {
         long height = confirmedHeight(txid);

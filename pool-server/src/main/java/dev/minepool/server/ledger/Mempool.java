@@ -51,6 +51,11 @@ public final class Mempool {
     private final Map<MinerName, Integer> perName = new HashMap<>();
     /** Per name, the pending records that concern it (as sender, recipient or registered name). */
     private final Map<MinerName, Integer> involvement = new HashMap<>();
+    /**
+     * Pending records not yet forced to the {@link MempoolFile}: no job takes them, so no block carries a record
+     * whose sender may yet hear that the pool could not store it.
+     */
+    private final Set<String> unstored = new HashSet<>();
     private Accounts view;
     private long accepted;
     private long dropped;
@@ -80,11 +85,22 @@ public final class Mempool {
     }
 
     /**
-     * Checks a record against the pending view and, if it passes, queues it.
+     * Checks a record against the pending view and, if it passes, queues it, as stored (for a pool without a
+     * mempool file, and tests).
      *
      * @throws RejectedException naming the broken rule; nothing changed
      */
     public TxStatus offer(TxRecord record) throws RejectedException {
+        return offer(record, true);
+    }
+
+    /**
+     * Checks a record against the pending view and, if it passes, queues it. A record not yet {@code stored} is
+     * pending (its status says so, and later records may build on it) but no job takes it until {@link #stored}.
+     *
+     * @throws RejectedException naming the broken rule; nothing changed
+     */
+    public TxStatus offer(TxRecord record, boolean stored) throws RejectedException {
         String txid = record.txidHex();
         if (pending.containsKey(txid)) {
             throw new RejectedException(record instanceof Transfer ? Reason.BAD_NONCE : Reason.NAME_TAKEN,
@@ -113,6 +129,9 @@ public final class Mempool {
             throw e;
         }
         add(txid, record);
+        if (!stored) {
+            unstored.add(txid);
+        }
         accepted++;
         TxStatus status = TxStatus.pending(record);
         ledger.publishUnconfirmed(status);
@@ -188,8 +207,9 @@ public final class Mempool {
     public List<TxRecord> take(int capacity) {
         List<TxRecord> out = new ArrayList<>();
         int used = 0;
-        for (TxRecord record : pending.values()) {
-            if (used + record.length() > capacity) {
+        for (Map.Entry<String, TxRecord> e : pending.entrySet()) {
+            TxRecord record = e.getValue();
+            if (used + record.length() > capacity || unstored.contains(e.getKey())) {
                 break;
             }
             out.add(record);
@@ -216,6 +236,7 @@ public final class Mempool {
             if (was != null) {
                 remove(was);
             }
+            unstored.remove(record.txidHex());
             ledger.forgetUnconfirmed(record.txidHex());
             touched.addAll(Ledger.names(record));
         }
@@ -246,10 +267,117 @@ public final class Mempool {
                 add(record.txidHex(), record);
             } catch (RejectedException e) {
                 dropped++;
+                unstored.remove(record.txidHex());
                 ledger.publishUnconfirmed(TxStatus.dropped(record, e));
                 touched.addAll(Ledger.names(record));
             }
         }
+    }
+
+    /** The writer forced these records: jobs may take them now. */
+    public void stored(List<TxRecord> records) {
+        for (TxRecord record : records) {
+            unstored.remove(record.txidHex());
+        }
+    }
+
+    /**
+     * The writer could not store these records, and their senders are told so: they leave, as if never accepted
+     * (their txids are unknown again), and the rest are re-checked, since a later record may have built on one of
+     * them. No job carried them ({@link #take} stops at the first record not stored).
+     */
+    public void withdraw(List<TxRecord> records) {
+        Set<MinerName> touched = new HashSet<>(ledger.pendingNames());
+        boolean any = false;
+        for (TxRecord record : records) {
+            if (pending.remove(record.txidHex()) != null) {
+                any = true;
+                unstored.remove(record.txidHex());
+                ledger.forgetUnconfirmed(record.txidHex());
+                touched.addAll(Ledger.names(record));
+            }
+        }
+        if (!any) {
+            return;
+        }
+        recheck(touched);
+        publishViews(touched);
+        ledger.publishPendingCount(pending.size());
+    }
+
+    /** The pending records in order, an immutable copy: what a rewrite of the mempool file keeps. */
+    public List<TxRecord> pendingRecords() {
+        return List.copyOf(pending.values());
+    }
+
+    /**
+     * The signature checks {@code POST /api/transactions} makes on its own thread before a record reaches the
+     * loop: a registration's signature under its own key, a transfer's under its sender's key when the chain has
+     * bound one (a key still pending is checked by {@link #offer}).
+     *
+     * @param confirmedKey the chain's key of a name, or null
+     */
+    public static void precheckSignature(TxRecord record, java.util.function.Function<MinerName, byte[]> confirmedKey)
+            throws RejectedException {
+        if (record instanceof NameRegistration n && !n.signatureValid()) {
+            throw new RejectedException(Reason.BAD_SIGNATURE, "the signature does not verify under the key the"
+                    + " registration of " + n.name() + " carries");
+        }
+        if (record instanceof Transfer t) {
+            byte[] key = confirmedKey.apply(t.sender());
+            if (key != null && !t.signatureValid(key)) {
+                throw new RejectedException(Reason.BAD_SIGNATURE, "the signature does not verify under the key"
+                        + " bound to " + t.sender());
+            }
+        }
+    }
+
+    /**
+     * What a restart made of the mempool file's records.
+     *
+     * @param kept      the records pending again, in order (what the rewritten file holds)
+     * @param confirmed heights of the blocks that carry records confirmed meanwhile, one per record
+     * @param dropped   per rule broken, how many records now fail it
+     * @param repeated  records found twice in the file (a record sent again after it was dropped), kept once
+     */
+    public record Restored(List<TxRecord> kept, List<Long> confirmed, Map<Reason, Integer> dropped, int repeated) {
+        public int droppedTotal() {
+            return confirmed.size() + dropped.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    /**
+     * Offers each record of the mempool file, in order, exactly as a fresh POST would be checked (signature, then
+     * the mempool's rules), as stored. A record now in a block, or that breaks a rule, is dropped (the latter
+     * shows as dropped, with its reason).
+     */
+    public Restored restore(List<TxRecord> records) {
+        List<TxRecord> kept = new ArrayList<>();
+        List<Long> confirmedIn = new ArrayList<>();
+        Map<Reason, Integer> droppedBy = new java.util.EnumMap<>(Reason.class);
+        int repeated = 0;
+        for (TxRecord record : records) {
+            String txid = record.txidHex();
+            if (pending.containsKey(txid)) {
+                repeated++;
+                continue;
+            }
+            long height = ledger.confirmedHeight(txid);
+            if (height > 0) {
+                confirmedIn.add(height);
+                continue;
+            }
+            try {
+                precheckSignature(record, name -> confirmed.get().accounts().key(name));
+                offer(record, true);
+                kept.add(record);
+            } catch (RejectedException e) {
+                droppedBy.merge(e.reason(), 1, Integer::sum);
+                dropped++;
+                ledger.publishUnconfirmed(TxStatus.dropped(record, e));
+            }
+        }
+        return new Restored(List.copyOf(kept), List.copyOf(confirmedIn), droppedBy, repeated);
     }
 
     /** Publishes each name's view with its pending records, or none for a name with nothing pending. */

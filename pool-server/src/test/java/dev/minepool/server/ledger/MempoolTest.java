@@ -154,4 +154,47 @@ class MempoolTest {
         assertThat(mempool.accepted()).isEqualTo(1);
     }
 
+
+    @Test
+    void aRecordNotYetStoredIsPendingButNoJobTakesItNorAnyAfterIt() throws Exception {
+        NameRegistration a = register(alice, aliceKey);
+        NameRegistration b = register(bob, bobKey);
+        mempool.offer(a, true);
+        mempool.offer(b, false);
+        assertThat(ledger.status(b.txidHex()).state()).isEqualTo(TxStatus.State.PENDING);
+        assertThat(mempool.take(10_000)).containsExactly(a);
+        mempool.stored(List.of(b));
+        assertThat(mempool.take(10_000)).containsExactly(a, b);
+    }
+
+    @Test
+    void aWithdrawnRecordIsUnknownAgainAndARecordBuiltOnItIsDropped() throws Exception {
+        aliceHasTwoCoins();
+        Transfer first = send(COIN / 2, 1);
+        Transfer second = send(COIN / 2, 2);
+        mempool.offer(first, false);
+        mempool.offer(second, false);
+        mempool.withdraw(List.of(first));
+        assertThat(ledger.status(first.txidHex())).isNull();
+        assertThat(ledger.status(second.txidHex()).reason()).isEqualTo(Reason.BAD_NONCE);
+        assertThat(mempool.size()).isZero();
+        assertThat(mempool.take(10_000)).isEmpty();
+    }
+
+    @Test
+    void restoreChecksEachRecordAsAFreshPostAndSaysWhatItDropped() throws Exception {
+        aliceHasTwoCoins();
+        NameRegistration confirmed = register(alice, aliceKey);
+        Transfer pay = send(COIN / 2, 1);
+        Transfer rival = send(COIN, 1);
+        Transfer forged = Transfer.sign(alice, bob, 1, 2, bobKey.getPrivate());
+        Mempool.Restored restored = mempool.restore(List.of(confirmed, pay, rival, forged, pay));
+        assertThat(restored.kept()).containsExactly(pay);
+        assertThat(restored.confirmed()).containsExactly(1L);
+        assertThat(restored.dropped()).containsExactly(java.util.Map.entry(Reason.BAD_SIGNATURE, 1),
+                java.util.Map.entry(Reason.BAD_NONCE, 1)); // in the enum's order, as the log line says them
+        assertThat(restored.repeated()).isEqualTo(1);
+        assertThat(restored.droppedTotal()).isEqualTo(3);
+        assertThat(ledger.status(rival.txidHex()).state()).isEqualTo(TxStatus.State.DROPPED);
+    }
 }
