@@ -8,15 +8,9 @@ import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.ledger.Ed25519;
 import dev.minepool.protocol.ledger.NameRegistration;
 import dev.minepool.protocol.ledger.Transfer;
-import dev.minepool.protocol.ledger.TxRecord;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,88 +21,25 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Wallets and signed transactions through real HTTP against a real pool, with hand-written miners on real
  * sockets: the full flow, and every attack of issue 14 that reaches the pool.
  */
 @Timeout(300) // a hang guard only
-class LedgerApiTest {
-    static final Duration WAIT = Duration.ofSeconds(20);
-    static final long COIN = 100_000_000L;
-
-    @TempDir
-    Path dir;
-
-    final CapturingLog log = new CapturingLog();
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(WAIT).build();
-    PoolServer pool;
-    String base;
-    final KeyPair aliceKey = Ed25519.generate();
-    final KeyPair bobKey = Ed25519.generate();
-    final MinerName alice = MinerName.parse("alice");
-    final MinerName bob = MinerName.parse("bob");
-
-    @BeforeEach
-    void start() throws Exception {
-        startPool();
-    }
-
-    void startPool() throws Exception {
-        pool = new PoolServer(PoolConfig.forTest(dir.resolve("chain.dat"), 8).withLog(log).withHttp("127.0.0.1:0"));
-        pool.start();
-        base = pool.httpUrl();
-    }
-
-    @AfterEach
-    void stop() {
-        pool.close();
-    }
-
-    HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path.substring(1))).timeout(WAIT).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
+class LedgerApiTest extends LedgerPoolFixture {
     HttpResponse<String> postBody(String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + "api/transactions")).timeout(WAIT)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(postRequest(body), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(byte[] record) throws Exception {
         return postBody("{\"tx\":\"" + HexFormat.of().formatHex(record) + "\"}");
     }
 
-    HttpResponse<String> post(TxRecord record) throws Exception {
-        return post(record.toBytes());
-    }
-
-    NameRegistration register(MinerName name, KeyPair key) {
-        return NameRegistration.sign(name, Ed25519.rawPublicKey(key.getPublic()), key.getPrivate());
-    }
-
     Transfer send(MinerName from, KeyPair key, MinerName to, long units, long nonce) {
         return Transfer.sign(from, to, units, nonce, key.getPrivate());
-    }
-
-    /** Mines the next block as {@code name} on a fresh connection, and waits until the API shows it. */
-    void mine(String name) throws Exception {
-        long before = pool.ledger().height();
-        try (TestMiner miner = new TestMiner(pool.port())) {
-            Message.Task task = miner.getWork(name);
-            miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
-            assertThat(miner.read()).isEqualTo(new Message.Accepted(task.job()));
-        }
-        // The A may arrive a moment before the ledger and the mempool have the block (the miners are told first);
-        // the snapshot that shows the block is published after them.
-        assertThat(pool.awaitSnapshot(s -> s.tipHeight() == before + 1, WAIT)).as("a snapshot with block %d",
-                before + 1).isNotNull();
-        assertThat(pool.ledger().height()).isEqualTo(before + 1);
     }
 
     static void assertRejected(HttpResponse<String> r, int status, String reason) {
@@ -186,14 +117,6 @@ class LedgerApiTest {
     }
 
     /** Alice registered, and two blocks won by her: 2 coins; bob registered. */
-    void twoCoinsForAlice() throws Exception {
-        assertThat(post(register(alice, aliceKey)).statusCode()).isEqualTo(202);
-        assertThat(post(register(bob, bobKey)).statusCode()).isEqualTo(202);
-        mine("alice");
-        mine("alice");
-        assertThat(field(get("/api/accounts/alice").body(), "balanceUnits")).isEqualTo(String.valueOf(2 * COIN));
-    }
-
     @Test
     void forgeriesAndTamperedRecordsAreRefusedAsBadSignatures() throws Exception {
         twoCoinsForAlice();

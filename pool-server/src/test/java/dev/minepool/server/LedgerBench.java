@@ -125,12 +125,15 @@ public final class LedgerBench {
         }
     }
 
+    /** A pool at {@code bits} with its HTTP API, on a fresh chain in a temporary directory, saying only warnings. */
+    static PoolConfig benchPool(int bits) throws java.io.IOException {
+        return PoolConfig.forTest(Files.createTempDirectory("ledger-bench").resolve("chain.dat"), bits)
+                .withHttp("127.0.0.1:0").withLog(new PoolLog(new java.io.PrintStream(
+                        java.io.OutputStream.nullOutputStream()), System.err));
+    }
+
     static void latency(int bits) throws Exception {
-        Path dir = Files.createTempDirectory("ledger-bench");
-        PoolConfig config = PoolConfig.forTest(dir.resolve("chain.dat"), bits).withHttp("127.0.0.1:0")
-                .withLog(new PoolLog(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-                        System.err));
-        try (PoolServer pool = new PoolServer(config)) {
+        try (PoolServer pool = new PoolServer(benchPool(bits))) {
             pool.start();
             HttpClient http = HttpClient.newHttpClient();
             URI post = URI.create(pool.httpUrl() + "api/transactions");
@@ -303,11 +306,7 @@ public final class LedgerBench {
         byte[] raw = Ed25519.rawPublicKey(key.getPublic());
         System.out.printf(Locale.ROOT, "| in flight | records/s | median POST to 202 | p99 |%n|---|---|---|---|%n");
         for (int inFlight : new int[] {1, 8, 32}) {
-            Path dir = Files.createTempDirectory("ledger-bench");
-            PoolConfig config = PoolConfig.forTest(dir.resolve("chain.dat"), 30).withHttp("127.0.0.1:0")
-                    .withLog(new PoolLog(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-                            System.err));
-            try (PoolServer pool = new PoolServer(config)) {
+            try (PoolServer pool = new PoolServer(benchPool(30))) {
                 pool.start();
                 HttpClient http = HttpClient.newHttpClient();
                 URI post = URI.create(pool.httpUrl() + "api/transactions");

@@ -3,7 +3,6 @@ package dev.minepool.server;
 import static dev.minepool.server.HttpApiTest.field;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minepool.protocol.Message;
 import dev.minepool.protocol.MinerName;
 import dev.minepool.protocol.ledger.Ed25519;
 import dev.minepool.protocol.ledger.NameRegistration;
@@ -11,25 +10,17 @@ import dev.minepool.protocol.ledger.Transfer;
 import dev.minepool.protocol.ledger.TxRecord;
 import dev.minepool.server.ledger.MempoolFile;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.KeyPair;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The mempool file through a real pool: a record acknowledged with 202 is pending again after a restart and is
@@ -37,33 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * that says so; a disk that fails turns the POST into a clear 503 and the pool mines on.
  */
 @Timeout(120) // a hang guard only
-class MempoolRestartTest {
-    static final Duration WAIT = Duration.ofSeconds(20);
-    static final long COIN = 100_000_000L;
-
-    @TempDir
-    Path dir;
-
-    CapturingLog log = new CapturingLog();
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(WAIT).build();
-    PoolServer pool;
-    String base;
-    final KeyPair aliceKey = Ed25519.generate();
-    final KeyPair bobKey = Ed25519.generate();
-    final MinerName alice = MinerName.parse("alice");
-    final MinerName bob = MinerName.parse("bob");
-
-    @BeforeEach
-    void start() throws Exception {
-        startPool();
-    }
-
-    void startPool() throws Exception {
-        pool = new PoolServer(PoolConfig.forTest(chain(), 8).withLog(log).withHttp("127.0.0.1:0"));
-        pool.start();
-        base = pool.httpUrl();
-    }
-
+class MempoolRestartTest extends LedgerPoolFixture {
     /** Stops the pool and starts a new one on the same files, with a fresh log. */
     void restart() throws Exception {
         pool.close();
@@ -71,65 +36,12 @@ class MempoolRestartTest {
         startPool();
     }
 
-    @AfterEach
-    void stop() {
-        pool.close();
-    }
-
-    Path chain() {
-        return dir.resolve("chain.dat");
-    }
-
     Path mempoolFile() {
         return dir.resolve("chain.dat.mempool");
     }
 
-    HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path.substring(1))).timeout(WAIT).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    HttpRequest postRequest(TxRecord record) {
-        return HttpRequest.newBuilder(URI.create(base + "api/transactions")).timeout(WAIT)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"tx\":\"" + HexFormat.of().formatHex(record.toBytes())
-                        + "\"}")).build();
-    }
-
-    HttpResponse<String> post(TxRecord record) throws Exception {
-        return http.send(postRequest(record), HttpResponse.BodyHandlers.ofString());
-    }
-
-    void accepted(TxRecord record) throws Exception {
-        HttpResponse<String> r = post(record);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-    }
-
     String status(TxRecord record) throws Exception {
         return get("/api/transactions/" + record.txidHex()).body();
-    }
-
-    NameRegistration register(MinerName name, KeyPair key) {
-        return NameRegistration.sign(name, Ed25519.rawPublicKey(key.getPublic()), key.getPrivate());
-    }
-
-    /** Mines the next block as {@code name}, and waits until a snapshot shows it. */
-    void mine(String name) throws Exception {
-        long before = pool.ledger().height();
-        try (TestMiner miner = new TestMiner(pool.port())) {
-            Message.Task task = miner.getWork(name);
-            miner.send(new Message.Submit(task.job(), TestMiner.validNonce(task)));
-            assertThat(miner.read()).isEqualTo(new Message.Accepted(task.job()));
-        }
-        assertThat(pool.awaitSnapshot(s -> s.tipHeight() == before + 1, WAIT)).as("a snapshot with block %d",
-                before + 1).isNotNull();
-    }
-
-    /** Alice and bob registered, alice has won two blocks: 2 coins. */
-    void twoCoinsForAlice() throws Exception {
-        accepted(register(alice, aliceKey));
-        accepted(register(bob, bobKey));
-        mine("alice");
-        mine("alice");
     }
 
     String restoredLine() {

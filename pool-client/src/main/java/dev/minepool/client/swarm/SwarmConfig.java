@@ -65,10 +65,6 @@ public record SwarmConfig(String host, int port, int connections, int rounds, in
         return new SwarmConfig(host, port, connections, rounds, warmupRounds, window, connectsInFlight, v, trace);
     }
 
-    public SwarmConfig withTrace(Path v) {
-        return new SwarmConfig(host, port, connections, rounds, warmupRounds, window, connectsInFlight, timeout, v);
-    }
-
     /** The miner name of session {@code index}: {@code swarm0}, {@code swarm1}, ... */
     static String name(int index) {
         return "swarm" + index;

@@ -36,6 +36,8 @@ import java.util.function.Consumer;
 public final class ChainCheck implements AutoCloseable {
     /** How often a pool whose balances lag its blocks is asked again before that counts as a disagreement. */
     private static final int LAGGING_BALANCE_TRIES = 10;
+    /** How long between two of those asks. */
+    private static final long LAGGING_BALANCE_POLL_MILLIS = 200;
     /** How often the balances are compared before a disagreement is reported (see {@link #run}). */
     static final int COMPARE_TRIES = 3;
     /** Blocks asked for in one request: the most {@code /api/blocks} lists at once. */
@@ -154,7 +156,7 @@ public final class ChainCheck implements AutoCloseable {
                 throw VerifyException.disagreement(verifier.height(), "the pool's balances stay at height "
                         + balancesHeight + ", behind its own block " + verifier.height());
             }
-            pause(200);
+            pause(LAGGING_BALANCE_POLL_MILLIS);
             balances = api.balances();
             balancesHeight = balances.get("height").longValue();
         }
@@ -227,34 +229,42 @@ public final class ChainCheck implements AutoCloseable {
      */
     private List<CopiedBlock> fetch(long low, long high) throws ApiException {
         long top = Math.min(high, low + BATCH - 1);
-        if (batches) {
-            try {
-                List<JsonValue> listed = api.blocksWithData(top, (int) (top - low + 1)).get("blocks").array();
-                List<CopiedBlock> blocks = new ArrayList<>(listed.size());
-                for (int i = listed.size() - 1; i >= 0; i--) { // the list is newest first
-                    JsonValue b = listed.get(i);
-                    if (b.get("data").isNull()) {
-                        blocks = null; // the pool ignored data=true
-                        break;
-                    }
-                    blocks.add(parse(b, low + blocks.size()));
-                }
-                if (blocks != null && blocks.size() == top - low + 1) {
-                    return blocks;
-                }
-                if (blocks != null) {
-                    throw ApiException.badAnswer("asked for blocks " + low + " to " + top + ", the pool listed "
-                            + blocks.size());
-                }
-            } catch (ApiException e) {
-                if (e.kind() != ApiException.Kind.REFUSED) {
-                    throw e; // unreachable, or an answer that is wrong: not a matter of an older pool
-                }
+        List<JsonValue> listed = batches ? listedWithData(low, top) : null;
+        if (listed == null) {
+            if (batches) {
+                batches = false;
+                notes.accept("the pool does not list blocks with their data; downloading them one by one");
             }
-            batches = false;
-            notes.accept("the pool does not list blocks with their data; downloading them one by one");
+            return List.of(parse(api.block(low), low));
         }
-        return List.of(parse(api.block(low), low));
+        List<CopiedBlock> blocks = new ArrayList<>(listed.size());
+        for (int i = listed.size() - 1; i >= 0; i--) { // the list is newest first
+            blocks.add(parse(listed.get(i), low + blocks.size()));
+        }
+        if (blocks.size() != top - low + 1) {
+            throw ApiException.badAnswer("asked for blocks " + low + " to " + top + ", the pool listed "
+                    + blocks.size());
+        }
+        return blocks;
+    }
+
+    /** Blocks {@code low} to {@code top} with their data, newest first; null from a pool without that form. */
+    private List<JsonValue> listedWithData(long low, long top) throws ApiException {
+        List<JsonValue> listed;
+        try {
+            listed = api.blocksWithData(top, (int) (top - low + 1)).get("blocks").array();
+        } catch (ApiException e) {
+            if (e.kind() == ApiException.Kind.REFUSED) {
+                return null; // no such list: an older pool
+            }
+            throw e; // unreachable, or an answer that is wrong: not a matter of an older pool
+        }
+        for (JsonValue b : listed) {
+            if (b.get("data").isNull()) {
+                return null; // the pool ignored data=true
+            }
+        }
+        return listed;
     }
 
     /** A block of the API's, checked for the shape a block must have; {@code h} is the height asked for. */

@@ -7,6 +7,7 @@ import dev.minepool.server.ledger.TxStatus;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -66,17 +67,17 @@ final class BlocksResource implements Exchanges.Resource {
         long tip = ledger.height();
         long from = Exchanges.number(query, "from", tip, 1, Long.MAX_VALUE);
         int limit = (int) Exchanges.number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
-        String withData = query.getOrDefault("data", "false");
-        if (!withData.equals("true") && !withData.equals("false")) {
-            throw new Exchanges.HttpError(400, "data must be true or false, not '" + Exchanges.shorten(withData)
-                    + "'");
+        String data = query.getOrDefault("data", "false");
+        if (!data.equals("true") && !data.equals("false")) {
+            throw new Exchanges.HttpError(400, "data must be true or false, not '" + Exchanges.shorten(data) + "'");
         }
         Json json = new Json().beginObject().field("tipHeight", tip).name("blocks").beginArray();
-        java.util.List<Ledger.Entry> entries = ledger.blocksDown(from, limit);
-        byte[][] data = withData.equals("true") && !entries.isEmpty()
-                ? ledger.data(entries.get(entries.size() - 1).height(), entries.get(0).height()) : null;
+        List<Ledger.Entry> entries = ledger.blocksDown(from, limit); // newest first
+        long lowest = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).height();
+        byte[][] each = data.equals("true") && !entries.isEmpty() // one read of the file for them all
+                ? ledger.data(lowest, entries.get(0).height()) : null;
         for (Ledger.Entry entry : entries) {
-            byte[] d = data == null ? null : data[(int) (entry.height() - entries.get(entries.size() - 1).height())];
+            byte[] d = each == null ? null : each[(int) (entry.height() - lowest)];
             (d == null ? block(json, entry) : full(json, entry, d)).endObject();
         }
         Exchanges.json(exchange, 200, json.endArray().endObject().toString());

@@ -342,46 +342,19 @@ public final class Ledger {
      * @return the data, or null if there is no such block
      */
     public byte[] data(long height) throws IOException {
-        int n = size;
-        if (height < 1 || height > n) {
-            return null;
-        }
-        if (n - height < DATA_KEPT) {
-            synchronized (recentData) {
-                byte[] data = recentData[(int) (height % DATA_KEPT)];
-                if (data != null) {
-                    return data.clone();
-                }
-            }
-        }
-        if (chainFile == null) {
-            return null;
-        }
-        byte[][] found = new byte[1][];
-        try {
-            ChainFile.rescan(chainFile, block -> {
-                if (block.height() == height) {
-                    found[0] = block.data();
-                    throw new FoundIt();
-                }
-            });
-        } catch (FoundIt stop) {
-            // read as far as needed
-        }
-        return found[0];
+        return data(height, height)[0];
     }
 
     /**
      * The job data of the blocks {@code low} to {@code high}, in that order ({@code [0]} is block {@code low}): the
-     * latest from memory, the rest in one read of the chain file, not one per block as {@link #data(long)} would.
+     * latest from memory, the rest in one read of the chain file for the whole range, not one read per block.
      *
      * @return the data, with null for a height that has no block
      */
     public byte[][] data(long low, long high) throws IOException {
         int n = size;
         byte[][] out = new byte[(int) Math.max(0, high - low + 1)][];
-        long oldest = Long.MAX_VALUE; // the highest block not in memory is what the read must reach
-        long newestOld = -1;
+        long newestOld = -1; // the highest block not in memory: how far the file must be read
         for (long h = low; h <= high; h++) {
             if (h < 1 || h > n) {
                 continue;
@@ -395,19 +368,17 @@ public final class Ledger {
             if (data != null) {
                 out[(int) (h - low)] = data.clone();
             } else {
-                oldest = Math.min(oldest, h);
-                newestOld = Math.max(newestOld, h);
+                newestOld = h;
             }
         }
         if (newestOld < 0 || chainFile == null) {
             return out;
         }
         long stopAt = newestOld;
-        long from = oldest;
         try {
             ChainFile.rescan(chainFile, block -> {
                 long h = block.height();
-                if (h >= from && h <= stopAt && out[(int) (h - low)] == null) {
+                if (h >= low && h <= stopAt && out[(int) (h - low)] == null) {
                     out[(int) (h - low)] = block.data();
                 }
                 if (h >= stopAt) {

@@ -124,6 +124,70 @@ class RefereeTest {
         return new Miner(++nextId, "10.0.0." + nextId + ":5000", nanos, millis);
     }
 
+    /** {@code n} registrations of the names n0, n1, ... to one key. */
+    static List<TxRecord> registrations(int n) {
+        java.security.KeyPair key = dev.minepool.protocol.ledger.Ed25519.generate();
+        byte[] raw = dev.minepool.protocol.ledger.Ed25519.rawPublicKey(key.getPublic());
+        List<TxRecord> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            records.add(dev.minepool.protocol.ledger.NameRegistration.sign(dev.minepool.protocol.MinerName.parse(
+                    "n" + i), raw, key.getPrivate()));
+        }
+        return records;
+    }
+
+    /** What a mempool of {@code pending} hands a new job: the records in order, as many as fit {@code capacity}. */
+    static List<TxRecord> firstThatFit(List<TxRecord> pending, int capacity) {
+        List<TxRecord> fit = new ArrayList<>();
+        int used = 0;
+        for (TxRecord r : pending) {
+            if (used + r.length() > capacity) {
+                break;
+            }
+            fit.add(r);
+            used += r.length();
+        }
+        return fit;
+    }
+
+    /**
+     * {@link #chain}, carrying transactions from block 1: a block's records are read back from its data and handed
+     * to {@code onAnnounced}.
+     */
+    BlockSink withTransactions(java.util.function.BiConsumer<Block, List<TxRecord>> onAnnounced) {
+        return new BlockSink() {
+            @Override
+            public ChainFile.Tip tip() {
+                return chain.tip();
+            }
+
+            @Override
+            public Difficulty difficulty() {
+                return chain.difficulty();
+            }
+
+            @Override
+            public long transactionsFrom() {
+                return 1;
+            }
+
+            @Override
+            public List<TxRecord> append(Block block) throws IOException {
+                chain.append(block);
+                try {
+                    return dev.minepool.protocol.ledger.TxRegion.read(block.data());
+                } catch (dev.minepool.protocol.ledger.MalformedTxException e) {
+                    throw new AssertionError(e);
+                }
+            }
+
+            @Override
+            public void announced(Block block, List<TxRecord> records) {
+                onAnnounced.accept(block, records);
+            }
+        };
+    }
+
     Message.Task getWork(Miner miner, String name) {
         return getWork(referee, miner, name);
     }
@@ -367,58 +431,14 @@ class RefereeTest {
 
     @Test
     void aBlocksRecordsAreHandedBackAfterItsNewsAndLeaveTheMempoolBeforeTheNextHeightTakesAny() throws Exception {
-        java.security.KeyPair key = dev.minepool.protocol.ledger.Ed25519.generate();
-        byte[] raw = dev.minepool.protocol.ledger.Ed25519.rawPublicKey(key.getPublic());
-        List<TxRecord> mempool = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            mempool.add(dev.minepool.protocol.ledger.NameRegistration.sign(dev.minepool.protocol.MinerName.parse(
-                    "n" + i), raw, key.getPrivate()));
-        }
+        List<TxRecord> mempool = new ArrayList<>(registrations(12));
         List<TxRecord> all = List.copyOf(mempool);
-        BlockSink withMempool = new BlockSink() {
-            @Override
-            public ChainFile.Tip tip() {
-                return chain.tip();
-            }
-
-            @Override
-            public Difficulty difficulty() {
-                return chain.difficulty();
-            }
-
-            @Override
-            public long transactionsFrom() {
-                return 1;
-            }
-
-            @Override
-            public List<TxRecord> append(Block block) throws IOException {
-                chain.append(block);
-                try {
-                    return dev.minepool.protocol.ledger.TxRegion.read(block.data());
-                } catch (dev.minepool.protocol.ledger.MalformedTxException e) {
-                    throw new AssertionError(e);
-                }
-            }
-
-            @Override
-            public void announced(Block block, List<TxRecord> records) {
-                events.add(new Announced(block, records, -1));
-                mempool.removeAll(records);
-            }
-        };
-        Referee filling = new Referee(config, clock, withMempool, outbox, capacity -> {
-            List<TxRecord> fit = new ArrayList<>();
-            int used = 0;
-            for (TxRecord r : mempool) {
-                if (used + r.length() > capacity) {
-                    break;
-                }
-                fit.add(r);
-                used += r.length();
-            }
-            return fit;
+        BlockSink withMempool = withTransactions((block, records) -> {
+            events.add(new Announced(block, records, -1));
+            mempool.removeAll(records);
         });
+        Referee filling = new Referee(config, clock, withMempool, outbox, capacity -> firstThatFit(mempool,
+                capacity));
         Miner alice = miner();
         Miner bob = miner();
         Message.Task task = getWork(filling, alice, "alice");
@@ -454,47 +474,11 @@ class RefereeTest {
 
     @Test
     void aJobOfAChainWithTransactionsCarriesPendingRecordsInOrderThenTheFiller() throws Exception {
-        java.security.KeyPair key = dev.minepool.protocol.ledger.Ed25519.generate();
-        byte[] raw = dev.minepool.protocol.ledger.Ed25519.rawPublicKey(key.getPublic());
-        List<dev.minepool.protocol.ledger.TxRecord> pending = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            pending.add(dev.minepool.protocol.ledger.NameRegistration.sign(dev.minepool.protocol.MinerName.parse(
-                    "n" + i), raw, key.getPrivate()));
-        }
+        List<TxRecord> pending = registrations(12);
         List<Integer> asked = new ArrayList<>();
-        BlockSink withTransactions = new BlockSink() {
-            @Override
-            public ChainFile.Tip tip() {
-                return chain.tip();
-            }
-
-            @Override
-            public Difficulty difficulty() {
-                return chain.difficulty();
-            }
-
-            @Override
-            public long transactionsFrom() {
-                return 1;
-            }
-
-            @Override
-            public List<TxRecord> append(Block block) throws IOException {
-                return chain.append(block);
-            }
-        };
-        Referee filling = new Referee(config, clock, withTransactions, outbox, capacity -> {
+        Referee filling = new Referee(config, clock, withTransactions((block, records) -> { }), outbox, capacity -> {
             asked.add(capacity);
-            List<dev.minepool.protocol.ledger.TxRecord> fit = new ArrayList<>();
-            int used = 0;
-            for (var r : pending) {
-                if (used + r.length() > capacity) {
-                    break;
-                }
-                fit.add(r);
-                used += r.length();
-            }
-            return fit;
+            return firstThatFit(pending, capacity);
         });
         Message.Task task = getWork(filling, miner(), "alice");
         assertThat(asked).as("the room after the count in 1024 bytes").containsExactly(1024 - 52 - 2);
